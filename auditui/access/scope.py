@@ -1,0 +1,103 @@
+"""The RBAC chokepoint: what a viewer may see, resolved once per request.
+
+Every read of audit data takes a ``ViewerScope``; store backends translate it into their own
+filter (``auditui.events.store``). A scope is a set of grants, each a list of cluster patterns
+and a list of namespace patterns (``*`` and ``?`` wildcards). Namespace pattern ``*`` means the
+whole cluster, including cluster-scoped objects (those without a namespace); any narrower
+pattern only reaches namespaced objects.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+
+@dataclass(frozen=True)
+class Grant:
+    clusters: tuple[str, ...]
+    namespaces: tuple[str, ...]
+
+    @property
+    def cluster_wide(self) -> bool:
+        return "*" in self.namespaces
+
+    def allows(self, cluster: str, namespace: str) -> bool:
+        if not any(fnmatchcase(cluster, p) for p in self.clusters):
+            return False
+        if self.cluster_wide:
+            return True
+        return bool(namespace) and any(fnmatchcase(namespace, p) for p in self.namespaces)
+
+
+@dataclass(frozen=True)
+class ViewerScope:
+    """``everything`` for superusers; otherwise only what the grants allow (nothing if none)."""
+
+    everything: bool = False
+    grants: tuple[Grant, ...] = ()
+
+    @classmethod
+    def all(cls) -> ViewerScope:
+        return cls(everything=True)
+
+    @classmethod
+    def nothing(cls) -> ViewerScope:
+        return cls()
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.everything and not self.grants
+
+    def allows(self, cluster: str, namespace: str) -> bool:
+        return self.everything or any(g.allows(cluster, namespace) for g in self.grants)
+
+    def allows_cluster_wide(self, cluster: str) -> bool:
+        """May see cluster-scoped objects of this cluster (e.g. GlobalNetworkPolicies)."""
+        return self.everything or any(
+            g.cluster_wide and any(fnmatchcase(cluster, p) for p in g.clusters) for g in self.grants
+        )
+
+
+def split_patterns(text: str) -> tuple[str, ...]:
+    """Comma- or newline-separated patterns, trimmed, without empties or duplicates."""
+    seen: dict[str, None] = {}
+    for part in re.split(r"[,\n]", text or ""):
+        if part.strip():
+            seen[part.strip()] = None
+    return tuple(seen)
+
+
+@lru_cache(maxsize=1024)
+def pattern_regex(pattern: str) -> str:
+    """A shell-style pattern as an anchored regular expression (for SQL REGEXP / ~)."""
+    parts = []
+    for char in pattern:
+        if char == "*":
+            parts.append(".*")
+        elif char == "?":
+            parts.append(".")
+        else:
+            parts.append(re.escape(char))
+    return "^" + "".join(parts) + "$"
+
+
+def scope_for(user: AbstractBaseUser | AnonymousUser | None) -> ViewerScope:
+    """Resolve a user's scope from the Scope rows bound to them or to their groups."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return ViewerScope.nothing()
+    if user.is_superuser:
+        return ViewerScope.all()
+    from auditui.access.models import Scope
+
+    rows = Scope.objects.for_user(user)
+    grants = tuple(
+        Grant(clusters=split_patterns(row.clusters), namespaces=split_patterns(row.namespaces)) for row in rows
+    )
+    return ViewerScope(grants=tuple(g for g in grants if g.clusters and g.namespaces))

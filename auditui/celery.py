@@ -1,0 +1,19 @@
+"""The Celery app. Periodic tasks are declared here, in one place (``beat_schedule``)."""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "auditui.settings")
+
+app = Celery("auditui")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    # Retention: keep AUDITUI_RETENTION_DAYS of events.
+    "purge-expired-events": {"task": "auditui.events.tasks.purge_expired_events", "schedule": crontab(minute=17, hour=3)},
+}

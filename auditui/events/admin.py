@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from django.contrib import admin
+
+from auditui.events.models import AuditEvent, DropRule, IngestJob
+
+
+@admin.register(DropRule)
+class DropRuleAdmin(admin.ModelAdmin):
+    list_display = ("name", "cluster", "query", "enabled", "dropped_total", "last_dropped_at")
+    list_filter = ("enabled", "cluster")
+    readonly_fields = ("dropped_total", "last_dropped_at", "created_at")
+
+
+@admin.register(IngestJob)
+class IngestJobAdmin(admin.ModelAdmin):
+    list_display = ("file_name", "cluster", "status", "ingested", "duplicates", "rejected", "dropped", "created_at")
+    list_filter = ("status", "cluster")
+    readonly_fields = [f.name for f in IngestJob._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: events are evidence and only change through ingest and retention."""
+
+    list_display = ("time", "cluster", "verb", "username", "resource", "namespace", "name", "response_code")
+    list_filter = ("cluster", "verb", "stage", "level")
+    search_fields = ("audit_id", "username", "name")
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        # The admin is a reader too: it goes through the same RBAC scope as every page.
+        from auditui.access.scope import scope_for
+        from auditui.events.store.sql import scope_q
+
+        return super().get_queryset(request).filter(scope_q(scope_for(request.user)))
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

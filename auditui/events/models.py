@@ -1,0 +1,121 @@
+"""The stored audit event (SQL backend), ingest drop rules and upload jobs."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class AuditEvent(models.Model):
+    """One Kubernetes audit event, identified by (cluster, auditID, stage).
+
+    The indexed columns are copies of the event's fields that searches, the changelog,
+    alerts and reports filter and group on; ``raw`` keeps the whole event as received.
+    """
+
+    cluster = models.CharField(max_length=253)
+    audit_id = models.CharField(max_length=64)
+    stage = models.CharField(max_length=32)
+    time = models.DateTimeField(help_text="requestReceivedTimestamp (else stageTimestamp/timestamp), UTC")
+    stage_time = models.DateTimeField(null=True, blank=True)
+    level = models.CharField(max_length=32, blank=True)
+    verb = models.CharField(max_length=32, blank=True)
+    username = models.CharField(max_length=512, blank=True)
+    user_groups = models.JSONField(default=list, blank=True)
+    impersonated_user = models.CharField(max_length=512, blank=True)
+    source_ips = models.JSONField(default=list, blank=True)
+    user_agent = models.CharField(max_length=1024, blank=True)
+    resource = models.CharField(max_length=253, blank=True)
+    subresource = models.CharField(max_length=253, blank=True)
+    api_group = models.CharField(max_length=253, blank=True)
+    api_version = models.CharField(max_length=64, blank=True)
+    namespace = models.CharField(max_length=253, blank=True)
+    name = models.CharField(max_length=253, blank=True)
+    uid = models.CharField(max_length=64, blank=True)
+    response_code = models.IntegerField(null=True, blank=True)
+    decision = models.CharField(max_length=32, blank=True)
+    request_uri = models.TextField(blank=True)
+    raw = models.JSONField()
+    ingested_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["cluster", "audit_id", "stage"], name="event_identity"),
+        ]
+        indexes = [
+            # newest-first search and cursor pagination
+            models.Index(fields=["-time", "-id"], name="event_time_id"),
+            models.Index(fields=["cluster", "-time"], name="event_cluster_time"),
+            models.Index(fields=["namespace", "-time"], name="event_ns_time"),
+            models.Index(fields=["username", "-time"], name="event_user_time"),
+            models.Index(fields=["verb", "-time"], name="event_verb_time"),
+            models.Index(fields=["resource", "-time"], name="event_resource_time"),
+            # one object's history (changelog)
+            models.Index(fields=["cluster", "resource", "namespace", "name", "time"], name="event_object"),
+        ]
+
+    def __str__(self) -> str:
+        target = "/".join(p for p in (self.namespace, self.resource, self.name) if p)
+        return f"{self.verb} {target or self.request_uri} by {self.username}"
+
+
+class DropRule(models.Model):
+    """Discards matching events at ingest, before they are stored, and counts them."""
+
+    name = models.CharField(max_length=100, unique=True)
+    cluster = models.CharField(
+        max_length=253, blank=True, help_text="Only events of this cluster; blank for every cluster."
+    )
+    query = models.TextField(
+        help_text='Query language condition, e.g. verb IN {"get","list","watch"} AND "user.username"="system:*"'
+    )
+    enabled = models.BooleanField(default=True)
+    dropped_total = models.BigIntegerField(default=0, editable=False)
+    last_dropped_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from auditui.events.query import QueryError, parse
+
+        try:
+            parse(self.query)
+        except QueryError as exc:
+            raise ValidationError({"query": str(exc)}) from exc
+
+
+class IngestJob(models.Model):
+    """An uploaded audit log file, ingested by a worker; keeps the outcome for the UI."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    cluster = models.CharField(max_length=253)
+    file_name = models.CharField(max_length=255)
+    path = models.CharField(max_length=1024)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    ingested = models.BigIntegerField(default=0)
+    duplicates = models.BigIntegerField(default=0)
+    rejected = models.BigIntegerField(default=0)
+    dropped = models.BigIntegerField(default=0)
+    rejections = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} → {self.cluster} ({self.status})"

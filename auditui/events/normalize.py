@@ -1,0 +1,176 @@
+"""Turn one decoded JSON value into an ``AuditRecord`` (the indexed fields plus the raw event).
+
+Accepts ``audit.k8s.io/v1``, ``v1beta1`` and ``v1alpha1`` events and old captures without an
+``apiVersion``. Anything that is not an audit event raises ``RejectedRecord`` with a reason
+that tells the user what is wrong with it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+AUDIT_API_VERSIONS = {"audit.k8s.io/v1", "audit.k8s.io/v1beta1", "audit.k8s.io/v1alpha1"}
+KNOWN_STAGES = {"RequestReceived", "ResponseStarted", "ResponseComplete", "Panic"}
+DECISION_ANNOTATION = "authorization.k8s.io/decision"
+# Column widths of AuditEvent: values are cut to fit rather than failing the whole batch.
+_MAX_LEN = {"audit_id": 64, "stage": 32, "level": 32, "verb": 32, "api_version": 64, "uid": 64,
+            "decision": 32, "user_agent": 1024, "username": 512, "impersonated_user": 512}
+
+
+class RejectedRecord(ValueError):
+    """The record is not a usable audit event; the message says why."""
+
+
+@dataclass(slots=True)
+class AuditRecord:
+    """A normalised audit event: what every store backend writes and returns."""
+
+    cluster: str
+    audit_id: str
+    stage: str
+    time: datetime
+    raw: dict[str, Any]
+    stage_time: datetime | None = None
+    level: str = ""
+    verb: str = ""
+    username: str = ""
+    user_groups: list[str] = field(default_factory=list)
+    impersonated_user: str = ""
+    source_ips: list[str] = field(default_factory=list)
+    user_agent: str = ""
+    resource: str = ""
+    subresource: str = ""
+    api_group: str = ""
+    api_version: str = ""
+    namespace: str = ""
+    name: str = ""
+    uid: str = ""
+    response_code: int | None = None
+    decision: str = ""
+    request_uri: str = ""
+    id: int | str | None = None  # set by the store on read
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """The identity that makes ingest idempotent."""
+        return (self.cluster, self.audit_id, self.stage)
+
+    @property
+    def object_path(self) -> str:
+        """`namespace/resource/name` (or what of it exists), for one-line summaries."""
+        resource = f"{self.resource}/{self.subresource}" if self.subresource else self.resource
+        return "/".join(p for p in (self.namespace, resource, self.name) if p)
+
+    @property
+    def succeeded(self) -> bool:
+        return self.response_code is None or self.response_code < 400
+
+
+def parse_time(value: Any, field_name: str) -> datetime:
+    """RFC3339 (any fraction length, ``Z`` or offset) to an aware UTC datetime."""
+    if not isinstance(value, str) or not value:
+        raise RejectedRecord(f"{field_name} is not a timestamp: {value!r}")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise RejectedRecord(f"{field_name} is not an RFC3339 timestamp: {value!r}") from exc
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def _event_time(data: dict) -> tuple[datetime, datetime | None]:
+    stage_time = parse_time(data["stageTimestamp"], "stageTimestamp") if data.get("stageTimestamp") else None
+    for name in ("requestReceivedTimestamp", "stageTimestamp", "timestamp"):
+        if data.get(name):
+            return parse_time(data[name], name), stage_time
+    raise RejectedRecord("no requestReceivedTimestamp, stageTimestamp or timestamp")
+
+
+def _check_is_event(data: Any) -> None:
+    if not isinstance(data, dict):
+        raise RejectedRecord(f"not an audit event: expected a JSON object, got {type(data).__name__}")
+    kind = data.get("kind", "Event")
+    if kind != "Event":
+        raise RejectedRecord(f"not an audit event: kind is {kind!r}, expected 'Event'")
+    api_version = data.get("apiVersion")
+    if api_version is not None and api_version not in AUDIT_API_VERSIONS:
+        raise RejectedRecord(f"not an audit event: apiVersion {api_version!r} is not audit.k8s.io/v1 or v1beta1")
+    audit_id = data.get("auditID")
+    if not isinstance(audit_id, str) or not audit_id:
+        raise RejectedRecord("not an audit event: auditID is missing")
+    stage = data.get("stage")
+    if stage not in KNOWN_STAGES:
+        raise RejectedRecord(f"not an audit event: stage {stage!r} is not one of {', '.join(sorted(KNOWN_STAGES))}")
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _str_list(value: Any) -> list[str]:
+    if not isinstance(value, list):
+        return []
+    return [item for item in value if isinstance(item, str)]
+
+
+def _object_ref(data: dict) -> dict[str, str]:
+    ref = data.get("objectRef")
+    if not isinstance(ref, dict):
+        return {}
+    api_group, api_version = _str(ref.get("apiGroup")), _str(ref.get("apiVersion"))
+    if not api_group and "/" in api_version:
+        # v1alpha1 carried "group/version" in apiVersion.
+        api_group, api_version = api_version.split("/", 1)
+    return {
+        "resource": _str(ref.get("resource")),
+        "subresource": _str(ref.get("subresource")),
+        "api_group": api_group,
+        "api_version": api_version,
+        "namespace": _str(ref.get("namespace")),
+        "name": _str(ref.get("name")),
+        "uid": _str(ref.get("uid")),
+    }
+
+
+def _response_code(data: dict) -> int | None:
+    status = data.get("responseStatus")
+    code = status.get("code") if isinstance(status, dict) else None
+    return code if isinstance(code, int) and not isinstance(code, bool) else None
+
+
+def normalize_event(data: Any, *, cluster: str) -> AuditRecord:
+    """Validate one decoded value as an audit event and extract its indexed fields."""
+    _check_is_event(data)
+    time, stage_time = _event_time(data)
+    user = data.get("user") if isinstance(data.get("user"), dict) else {}
+    impersonated = data.get("impersonatedUser") if isinstance(data.get("impersonatedUser"), dict) else {}
+    annotations = data.get("annotations") if isinstance(data.get("annotations"), dict) else {}
+    record = AuditRecord(
+        cluster=cluster,
+        audit_id=data["auditID"],
+        stage=data["stage"],
+        time=time,
+        stage_time=stage_time,
+        raw=data,
+        level=_str(data.get("level")),
+        verb=_str(data.get("verb")),
+        username=_str(user.get("username")),
+        user_groups=_str_list(user.get("groups")),
+        impersonated_user=_str(impersonated.get("username")),
+        source_ips=_str_list(data.get("sourceIPs")),
+        user_agent=_str(data.get("userAgent")),
+        response_code=_response_code(data),
+        decision=_str(annotations.get(DECISION_ANNOTATION)),
+        request_uri=_str(data.get("requestURI")),
+        **_object_ref(data),
+    )
+    for name, limit in _MAX_LEN.items():
+        value = getattr(record, name)
+        if len(value) > limit:
+            if name == "audit_id":
+                raise RejectedRecord(f"auditID is longer than {limit} characters")
+            setattr(record, name, value[:limit])
+    return record

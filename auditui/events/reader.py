@@ -1,0 +1,188 @@
+"""Read audit input (files, gzip, stdin, request bodies) as a stream of decoded JSON documents.
+
+Understands JSON Lines, one pretty-printed document (or several one after another), an
+``EventList`` and a JSON array. Every document comes with its position (``file:line``, and
+``items[i]`` inside a list) so that a rejected record can be pointed at. Memory stays bounded by
+the largest single document, whatever the input size.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+GZIP_MAGIC = b"\x1f\x8b"
+# A multi-line document larger than this is rejected instead of growing without bound.
+MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
+# Lines that a pretty-printer leaves open at the start of a multi-line document.
+_OPENING_ENDS = ("{", "[", ",", ":")
+
+
+@dataclass(slots=True)
+class Decoded:
+    """One decoded value, or the reason it could not be decoded."""
+
+    position: str
+    value: Any = None
+    error: str | None = None
+
+
+class TrackedReader(io.RawIOBase):
+    """A raw stream that counts the bytes read through it (for progress on compressed input)."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self.raw = raw
+        self.position = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        data = self.raw.read(len(buffer))
+        buffer[: len(data)] = data
+        self.position += len(data)
+        return len(data)
+
+
+def uncompressed(raw: IO[bytes]) -> IO[bytes]:
+    """The stream itself, or its gunzipped content when it starts with the gzip magic bytes."""
+    buffered = io.BufferedReader(raw)  # type: ignore[arg-type]
+    if buffered.peek(2)[:2] == GZIP_MAGIC:
+        return gzip.GzipFile(fileobj=buffered, mode="rb")  # type: ignore[return-value]
+    return buffered
+
+
+def open_raw(path: str | Path) -> IO[bytes]:
+    """Open a file, or standard input for ``-``, as raw bytes; raises OSError when unreadable."""
+    if str(path) == "-":
+        import sys
+
+        return sys.stdin.buffer
+    if Path(path).is_dir():
+        raise IsADirectoryError(f"{path} is a directory")
+    return open(path, "rb")  # noqa: SIM115 - the caller closes it
+
+
+def open_binary(path: str | Path) -> IO[bytes]:
+    """Open a file (``-`` for stdin) for reading, transparently un-gzipping by content."""
+    return uncompressed(open_raw(path))
+
+
+def text_lines(binary: IO[bytes]) -> Iterator[str]:
+    """Decode lines as UTF-8; undecodable bytes become U+FFFD rather than stopping the read."""
+    return io.TextIOWrapper(binary, encoding="utf-8", errors="replace", newline=None)
+
+
+def _expand(value: Any, position: str) -> Iterator[Decoded]:
+    """An EventList or a JSON array stands for its items; anything else for itself."""
+    if isinstance(value, dict) and value.get("kind") == "EventList":
+        items = value.get("items")
+        if not isinstance(items, list):
+            yield Decoded(position, error="EventList has no items list")
+            return
+        for index, item in enumerate(items):
+            yield Decoded(f"{position} items[{index}]", value=item)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield Decoded(f"{position} [{index}]", value=item)
+    else:
+        yield Decoded(position, value=value)
+
+
+def _json_error(text: str) -> str:
+    """Python's json gives line/column; orjson's messages are terser."""
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        return f"invalid JSON: {exc.msg} (line {exc.lineno} column {exc.colno} of the record)"
+    except RecursionError:
+        return "invalid JSON: nested too deeply"
+    return "invalid JSON"
+
+
+def _starts_document(stripped: str) -> bool:
+    return stripped.endswith(_OPENING_ENDS) and stripped[:1] in "{["
+
+
+class _MultiLine:
+    """Collects the lines of one pretty-printed document until its closing bracket."""
+
+    def __init__(self, first_line: str, line_no: int) -> None:
+        self.lines = [first_line]
+        self.start = line_no
+        self.size = len(first_line)
+
+    def add(self, line: str) -> None:
+        self.lines.append(line)
+        self.size += len(line)
+
+    def closes_with(self, line: str) -> bool:
+        # A top-level document ends with an unindented closing bracket.
+        return line[:1] in "}]" and line.strip() in ("}", "]", "},", "],")
+
+    def text(self) -> str:
+        return "".join(self.lines).rstrip().rstrip(",")
+
+
+def decode_lines(lines: Iterable[str], source: str) -> Iterator[Decoded]:
+    """Decode JSON Lines and pretty-printed documents, in input order, never raising on bad input."""
+    pending: _MultiLine | None = None
+    line_no = 0
+    for line_no, line in enumerate(lines, start=1):
+        if pending is not None:
+            if line[:1] in "{[" and not pending.closes_with(line):
+                # A new top-level document starts while the previous one never closed.
+                yield Decoded(f"{source}:{pending.start}", error="incomplete JSON document")
+                pending = None
+            else:
+                pending.add(line)
+                if pending.closes_with(line):
+                    yield from _finish(pending, source)
+                    pending = None
+                elif pending.size > MAX_DOCUMENT_BYTES:
+                    yield Decoded(f"{source}:{pending.start}", error="document larger than 64 MiB")
+                    pending = None
+                continue
+        stripped = line.strip()
+        if not stripped:
+            continue
+        try:
+            value = orjson.loads(stripped)
+        except orjson.JSONDecodeError:
+            if _starts_document(stripped):
+                pending = _MultiLine(line, line_no)
+            else:
+                yield Decoded(f"{source}:{line_no}", error=_json_error(stripped))
+            continue
+        yield from _expand(value, f"{source}:{line_no}")
+    if pending is not None:
+        yield from _finish(pending, source, at_end=True)
+
+
+def _finish(pending: _MultiLine, source: str, *, at_end: bool = False) -> Iterator[Decoded]:
+    text = pending.text()
+    position = f"{source}:{pending.start}"
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        reason = "incomplete JSON document at end of input" if at_end else _json_error(text)
+        yield Decoded(position, error=reason)
+        return
+    yield from _expand(value, position)
+
+
+def decode_bytes(body: bytes, source: str) -> Iterator[Decoded]:
+    """Decode a request body held in memory (webhook): one document, or JSON Lines."""
+    try:
+        value = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        yield from decode_lines(io.StringIO(body.decode("utf-8", errors="replace")), source)
+        return
+    yield from _expand(value, f"{source}:1")

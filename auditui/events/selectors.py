@@ -1,0 +1,69 @@
+"""Reads for the pages: every one goes through the store with the viewer's scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+from auditui.access.scope import ViewerScope
+from auditui.events.models import DropRule, IngestJob
+from auditui.events.normalize import AuditRecord
+from auditui.events.store import Bucket, EventQuery, get_store
+
+
+@dataclass(frozen=True)
+class ClusterSummary:
+    name: str
+    total: int
+    last_24h: int
+    last_event: datetime | None
+
+
+@dataclass(frozen=True)
+class Overview:
+    clusters: list[ClusterSummary]
+    histogram: list[Bucket]
+    histogram_max: int
+    latest: list[AuditRecord]
+    total_24h: int
+    failed_24h: int
+    drop_rules: list[DropRule]
+    recent_jobs: list[IngestJob]
+
+
+def cluster_summaries(scope: ViewerScope, now: datetime) -> list[ClusterSummary]:
+    store = get_store()
+    totals = store.aggregate(EventQuery(scope=scope), group_by=["cluster"], limit=None)
+    recent = {
+        g.keys[0]: g.count
+        for g in store.aggregate(EventQuery(scope=scope, start=now - timedelta(hours=24)), group_by=["cluster"], limit=None)
+    }
+    summaries = []
+    for group in sorted(totals, key=lambda g: g.keys[0]):
+        name = group.keys[0]
+        latest = store.search(EventQuery(scope=scope, clusters=(name,)), page_size=1).records
+        summaries.append(ClusterSummary(name, group.count, recent.get(name, 0), latest[0].time if latest else None))
+    return summaries
+
+
+def overview(scope: ViewerScope, *, is_staff: bool, now: datetime | None = None) -> Overview:
+    now = now or timezone.now()
+    store = get_store()
+    end = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    window = EventQuery(scope=scope, start=end - timedelta(hours=24), end=end)
+    histogram = store.histogram(window, interval=timedelta(hours=1))
+    failed = sum(g.count for g in store.aggregate(window, group_by=["response_code"], limit=None)
+                 if g.keys[0] is not None and g.keys[0] >= 400)
+    return Overview(
+        clusters=cluster_summaries(scope, now),
+        histogram=histogram,
+        histogram_max=max((b.count for b in histogram), default=0),
+        latest=store.search(EventQuery(scope=scope), page_size=15).records,
+        total_24h=sum(b.count for b in histogram),
+        failed_24h=failed,
+        # Drop rules and uploads are installation-wide facts, shown to staff only.
+        drop_rules=list(DropRule.objects.all()) if is_staff else [],
+        recent_jobs=list(IngestJob.objects.all()[:5]) if is_staff else [],
+    )

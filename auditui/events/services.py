@@ -1,0 +1,79 @@
+"""Services around ingest jobs and retention (writes that span models and the store)."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import IO
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from auditui.events.ingest import IngestReport, ingest_path
+from auditui.events.models import IngestJob
+from auditui.events.store import get_store
+
+log = logging.getLogger(__name__)
+
+
+def uploads_dir() -> Path:
+    path = Path(settings.DATA_DIR) / "uploads"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def ingest_job_create(*, cluster: str, file_name: str, content: IO[bytes], user=None) -> IngestJob:
+    """Save an uploaded file and queue its ingest on a worker (after the transaction commits)."""
+    from auditui.events.tasks import ingest_upload
+
+    job = IngestJob.objects.create(cluster=cluster, file_name=Path(file_name).name[:255], path="", created_by=user)
+    target = uploads_dir() / f"{job.pk}-{job.file_name}"
+    with open(target, "wb") as out:
+        shutil.copyfileobj(content, out)
+    job.path = str(target)
+    job.save(update_fields=["path"])
+    transaction.on_commit(lambda: ingest_upload.delay(job.pk))
+    return job
+
+
+def _record_progress(job_id: int, report: IngestReport) -> None:
+    IngestJob.objects.filter(pk=job_id).update(
+        ingested=report.ingested, duplicates=report.duplicates, rejected=report.rejected, dropped=report.dropped
+    )
+
+
+def run_ingest_job(job_id: int) -> IngestJob | None:
+    """Ingest a queued upload; claiming it atomically makes a re-delivered task harmless."""
+    claimed = IngestJob.objects.filter(pk=job_id, status=IngestJob.Status.QUEUED).update(
+        status=IngestJob.Status.RUNNING
+    )
+    if not claimed:
+        return None
+    job = IngestJob.objects.get(pk=job_id)
+    try:
+        report = ingest_path(job.path, cluster=job.cluster, on_batch=lambda r: _record_progress(job_id, r))
+    except (OSError, EOFError) as exc:
+        job.status, job.error = IngestJob.Status.FAILED, f"cannot read {job.file_name}: {exc}"
+    else:
+        job.status = IngestJob.Status.DONE
+        job.ingested, job.duplicates = report.ingested, report.duplicates
+        job.rejected, job.dropped = report.rejected, report.dropped
+        job.rejections = [str(r) for r in report.rejections[:100]]
+        Path(job.path).unlink(missing_ok=True)
+    job.finished_at = timezone.now()
+    job.save()
+    return job
+
+
+def retention_cutoff(now: datetime | None = None) -> datetime:
+    return (now or timezone.now()) - timedelta(days=settings.AUDITUI_RETENTION_DAYS)
+
+
+def purge_expired(now: datetime | None = None) -> int:
+    cutoff = retention_cutoff(now)
+    deleted = get_store().purge(before=cutoff)
+    log.info("purged %d events older than %s", deleted, cutoff.isoformat())
+    return deleted

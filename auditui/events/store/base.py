@@ -1,0 +1,135 @@
+"""The EventStore interface: everything above the store (search, changelog, alerts, reports)
+talks only to this. Backends: ``sql`` (Django ORM; SQLite or PostgreSQL) now, search engines later.
+
+Every read takes an ``EventQuery`` whose ``scope`` is mandatory: there is no way to read events
+without saying whose view it is (see ``auditui.access.scope``).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from auditui.access.scope import ViewerScope
+from auditui.events.normalize import AuditRecord
+
+# Indexed fields a caller may filter exactly on, group by, or aggregate over.
+GROUPABLE_FIELDS = (
+    "cluster", "stage", "level", "verb", "username", "impersonated_user", "user_agent", "resource",
+    "subresource", "api_group", "api_version", "namespace", "name", "response_code", "decision",
+)
+LIST_FIELDS = ("user_groups", "source_ips")
+NUMERIC_FIELDS = ("response_code",)
+METRICS = ("count", "avg", "min", "max", "sum")
+
+
+class StoreError(Exception):
+    """A request the store cannot serve (bad field, unsupported operation); says why."""
+
+
+@dataclass(frozen=True)
+class EventQuery:
+    """What to read: whose view, which time range (start inclusive, end exclusive), which events."""
+
+    scope: ViewerScope
+    start: datetime | None = None
+    end: datetime | None = None
+    clusters: tuple[str, ...] = ()
+    query: Any = None  # a parsed query-language AST (auditui.events.query), or None for all
+    filters: Mapping[str, Any] = field(default_factory=dict)  # indexed field -> exact value
+
+    def __post_init__(self) -> None:
+        unknown = set(self.filters) - set(GROUPABLE_FIELDS) - set(LIST_FIELDS) - {"audit_id", "uid"}
+        if unknown:
+            raise StoreError(f"cannot filter on {', '.join(sorted(unknown))}")
+        if self.start and self.end and self.start >= self.end:
+            raise StoreError("start must be before end")
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    ingested: int = 0
+    duplicates: int = 0
+
+
+@dataclass(frozen=True)
+class Page:
+    records: list[AuditRecord]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class GroupCount:
+    keys: tuple[Any, ...]
+    count: int
+    value: float | None = None  # the metric, when one other than count was asked for
+
+
+@dataclass(frozen=True)
+class Bucket:
+    start: datetime
+    count: int
+
+
+@dataclass(frozen=True)
+class ObjectRef:
+    """One Kubernetes object in one cluster; namespace "" for cluster-scoped kinds."""
+
+    cluster: str
+    resource: str
+    name: str
+    namespace: str = ""
+    api_group: str | None = None  # None: any group (the bare resource name was unambiguous)
+
+
+class EventStore(ABC):
+    """Backends implement these; tests in tests/events/test_store.py run against each."""
+
+    @abstractmethod
+    def write(self, records: Sequence[AuditRecord]) -> WriteResult:
+        """Store records; those already stored (same cluster, auditID, stage) count as duplicates."""
+
+    @abstractmethod
+    def search(self, q: EventQuery, *, page_size: int = 50, cursor: str | None = None) -> Page:
+        """Matching records, newest first; ``next_cursor`` continues after the last one."""
+
+    @abstractmethod
+    def count(self, q: EventQuery) -> int: ...
+
+    @abstractmethod
+    def aggregate(
+        self, q: EventQuery, *, group_by: Sequence[str], metric: str = "count",
+        field: str | None = None, limit: int | None = 10,
+    ) -> list[GroupCount]:
+        """Group matching events by indexed fields; biggest groups (by count) first."""
+
+    @abstractmethod
+    def histogram(self, q: EventQuery, *, interval: timedelta) -> list[Bucket]:
+        """Counts per time bucket over [q.start, q.end), empty buckets included."""
+
+    @abstractmethod
+    def history(self, q: EventQuery, obj: ObjectRef) -> list[AuditRecord]:
+        """Every event about one object (any verb, any outcome), oldest first."""
+
+    @abstractmethod
+    def get(self, scope: ViewerScope, event_id: int | str) -> AuditRecord | None: ...
+
+    @abstractmethod
+    def purge(self, *, before: datetime) -> int:
+        """Delete events older than ``before``; returns how many went."""
+
+
+def bucket_starts(start: datetime, end: datetime, interval: timedelta) -> list[datetime]:
+    """Bucket boundaries aligned on multiples of the interval since the epoch (stable across calls)."""
+    step = int(interval.total_seconds())
+    if step <= 0:
+        raise StoreError("interval must be positive")
+    first = int(start.timestamp()) // step * step
+    count = (int(end.timestamp()) - first + step - 1) // step
+    if count > 10_000:
+        raise StoreError(f"{count} buckets is too many; choose a larger interval")
+    origin = datetime.fromtimestamp(first, tz=start.tzinfo)
+    return [origin + timedelta(seconds=step * i) for i in range(count)]

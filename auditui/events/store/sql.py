@@ -1,0 +1,229 @@
+"""The SQL event store (Django ORM): SQLite by default, PostgreSQL through DATABASE_URL."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+
+import orjson
+from django.db import transaction
+from django.db.models import Avg, Count, F, Func, IntegerField, Max, Min, Q, QuerySet, Sum
+
+from auditui.access.scope import Grant, ViewerScope, pattern_regex
+from auditui.events.models import AuditEvent
+from auditui.events.normalize import AuditRecord
+from auditui.events.store.base import (
+    GROUPABLE_FIELDS,
+    METRICS,
+    NUMERIC_FIELDS,
+    Bucket,
+    EventQuery,
+    EventStore,
+    GroupCount,
+    ObjectRef,
+    Page,
+    StoreError,
+    WriteResult,
+    bucket_starts,
+)
+
+_RECORD_FIELDS = (
+    "cluster", "audit_id", "stage", "time", "stage_time", "level", "verb", "username", "user_groups",
+    "impersonated_user", "source_ips", "user_agent", "resource", "subresource", "api_group", "api_version",
+    "namespace", "name", "uid", "response_code", "decision", "request_uri", "raw",
+)
+_EXISTING_CHUNK = 500
+_PURGE_CHUNK = 5000
+_AGGREGATES = {"avg": Avg, "min": Min, "max": Max, "sum": Sum}
+
+
+class EpochSeconds(Func):
+    """Seconds since the epoch of a datetime column, per database vendor."""
+
+    output_field = IntegerField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        template = "CAST(strftime('%%s', %(expressions)s) AS INTEGER)"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        template = "CAST(FLOOR(EXTRACT(EPOCH FROM %(expressions)s)) AS BIGINT)"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+
+def _patterns_q(field: str, patterns: Iterable[str]) -> Q:
+    exact = [p for p in patterns if "*" not in p and "?" not in p]
+    wild = [p for p in patterns if p not in exact]
+    if "*" in wild:
+        return Q()
+    q = Q(**{f"{field}__in": exact}) if exact else Q(pk__in=[])
+    for pattern in wild:
+        q |= Q(**{f"{field}__regex": pattern_regex(pattern)})
+    return q
+
+
+def _grant_q(grant: Grant) -> Q:
+    q = _patterns_q("cluster", grant.clusters)
+    if not grant.cluster_wide:
+        q &= ~Q(namespace="") & _patterns_q("namespace", grant.namespaces)
+    return q
+
+
+def scope_q(scope: ViewerScope) -> Q:
+    """The one translation of a viewer's scope into SQL."""
+    if scope.everything:
+        return Q()
+    q = Q(pk__in=[])
+    for grant in scope.grants:
+        q |= _grant_q(grant)
+    return q
+
+
+def encode_cursor(time: datetime, pk: int) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps([time.isoformat(), pk])).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        time_text, pk = orjson.loads(base64.urlsafe_b64decode(padded))
+        return datetime.fromisoformat(time_text), int(pk)
+    except (ValueError, TypeError, orjson.JSONDecodeError) as exc:
+        raise StoreError("invalid cursor") from exc
+
+
+def to_record(row: AuditEvent) -> AuditRecord:
+    values = {name: getattr(row, name) for name in _RECORD_FIELDS}
+    values["time"] = values["time"].astimezone(UTC)
+    return AuditRecord(id=row.pk, **values)
+
+
+def _to_row(record: AuditRecord) -> AuditEvent:
+    return AuditEvent(**{name: getattr(record, name) for name in _RECORD_FIELDS})
+
+
+class SqlEventStore(EventStore):
+    def queryset(self, q: EventQuery) -> QuerySet[AuditEvent]:
+        """Every read starts here, so the scope is never forgotten."""
+        qs = AuditEvent.objects.filter(scope_q(q.scope))
+        if q.start:
+            qs = qs.filter(time__gte=q.start)
+        if q.end:
+            qs = qs.filter(time__lt=q.end)
+        if q.clusters:
+            qs = qs.filter(cluster__in=q.clusters)
+        if q.filters:
+            qs = qs.filter(**dict(q.filters))
+        if q.query is not None:
+            from auditui.events.query import to_q
+
+            qs = qs.filter(to_q(q.query))
+        return qs
+
+    # --- writes -------------------------------------------------------------------------
+    def write(self, records: Sequence[AuditRecord]) -> WriteResult:
+        unique: dict[tuple[str, str, str], AuditRecord] = {}
+        for record in records:
+            unique.setdefault(record.key, record)
+        with transaction.atomic():
+            existing = self._existing_keys(unique)
+            new = [record for key, record in unique.items() if key not in existing]
+            AuditEvent.objects.bulk_create([_to_row(r) for r in new], ignore_conflicts=True)
+        return WriteResult(ingested=len(new), duplicates=len(records) - len(new))
+
+    def _existing_keys(self, keys: Iterable[tuple[str, str, str]]) -> set[tuple[str, str, str]]:
+        by_cluster: dict[str, list[str]] = {}
+        for cluster, audit_id, _stage in keys:
+            by_cluster.setdefault(cluster, []).append(audit_id)
+        found: set[tuple[str, str, str]] = set()
+        for cluster, audit_ids in by_cluster.items():
+            unique_ids = sorted(set(audit_ids))
+            for i in range(0, len(unique_ids), _EXISTING_CHUNK):
+                rows = AuditEvent.objects.filter(
+                    cluster=cluster, audit_id__in=unique_ids[i : i + _EXISTING_CHUNK]
+                ).values_list("audit_id", "stage")
+                found.update((cluster, audit_id, stage) for audit_id, stage in rows)
+        return found
+
+    def purge(self, *, before: datetime) -> int:
+        deleted = 0
+        while True:
+            ids = list(AuditEvent.objects.filter(time__lt=before).values_list("pk", flat=True)[:_PURGE_CHUNK])
+            if not ids:
+                return deleted
+            deleted += AuditEvent.objects.filter(pk__in=ids).delete()[0]
+
+    # --- reads --------------------------------------------------------------------------
+    def search(self, q: EventQuery, *, page_size: int = 50, cursor: str | None = None) -> Page:
+        qs = self.queryset(q)
+        if cursor:
+            time, pk = decode_cursor(cursor)
+            qs = qs.filter(Q(time__lt=time) | Q(time=time, pk__lt=pk))
+        rows = list(qs.order_by("-time", "-pk")[: page_size + 1])
+        records = [to_record(row) for row in rows[:page_size]]
+        next_cursor = None
+        if len(rows) > page_size:
+            last = rows[page_size - 1]
+            next_cursor = encode_cursor(last.time, last.pk)
+        return Page(records=records, next_cursor=next_cursor)
+
+    def count(self, q: EventQuery) -> int:
+        return self.queryset(q).count()
+
+    def aggregate(
+        self, q: EventQuery, *, group_by: Sequence[str], metric: str = "count",
+        field: str | None = None, limit: int | None = 10,
+    ) -> list[GroupCount]:
+        _check_aggregation(group_by, metric, field)
+        qs = self.queryset(q).values(*group_by).annotate(n=Count("pk"))
+        if metric != "count":
+            qs = qs.annotate(value=_AGGREGATES[metric](field))
+        qs = qs.order_by("-n", *group_by)
+        if limit is not None:
+            qs = qs[:limit]
+        return [
+            GroupCount(keys=tuple(row[f] for f in group_by), count=row["n"], value=row.get("value"))
+            for row in qs
+        ]
+
+    def histogram(self, q: EventQuery, *, interval: timedelta) -> list[Bucket]:
+        if q.start is None or q.end is None:
+            raise StoreError("a histogram needs a start and an end")
+        starts = bucket_starts(q.start, q.end, interval)
+        step = int(interval.total_seconds())
+        rows = (
+            self.queryset(q)
+            .annotate(bucket=EpochSeconds("time") / step)
+            .values("bucket")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        counts = {int(row["bucket"]) * step: row["n"] for row in rows}
+        return [Bucket(start=s, count=counts.get(int(s.timestamp()), 0)) for s in starts]
+
+    def history(self, q: EventQuery, obj: ObjectRef) -> list[AuditRecord]:
+        qs = self.queryset(q).filter(
+            cluster=obj.cluster, resource=obj.resource, namespace=obj.namespace, name=obj.name
+        )
+        if obj.api_group is not None:
+            qs = qs.filter(api_group=obj.api_group)
+        return [to_record(row) for row in qs.order_by("time", "pk")]
+
+    def get(self, scope: ViewerScope, event_id: int | str) -> AuditRecord | None:
+        try:
+            pk = int(event_id)
+        except (TypeError, ValueError):
+            return None
+        row = AuditEvent.objects.filter(scope_q(scope), pk=pk).first()
+        return to_record(row) if row else None
+
+
+def _check_aggregation(group_by: Sequence[str], metric: str, field: str | None) -> None:
+    unknown = [f for f in group_by if f not in GROUPABLE_FIELDS]
+    if unknown:
+        raise StoreError(f"cannot group by {', '.join(unknown)}")
+    if metric not in METRICS:
+        raise StoreError(f"unknown metric {metric!r}; use one of {', '.join(METRICS)}")
+    if metric != "count" and field not in NUMERIC_FIELDS:
+        raise StoreError(f"metric {metric} needs a numeric field ({', '.join(NUMERIC_FIELDS)})")

@@ -1,0 +1,74 @@
+"""Pages: the overview, a simple event list, one event, and uploading a log file."""
+
+from __future__ import annotations
+
+import orjson
+from django import forms
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from auditui.access.scope import scope_for
+from auditui.events import selectors, services
+from auditui.events.store import EventQuery, StoreError, get_store
+
+EVENTS_PER_PAGE = 50
+
+
+@require_GET
+@login_required
+def overview(request: HttpRequest) -> HttpResponse:
+    data = selectors.overview(scope_for(request.user), is_staff=request.user.is_staff)
+    return render(request, "events/overview.html", {"overview": data, "scope_empty": scope_for(request.user).is_empty})
+
+
+@require_GET
+@login_required
+def event_list(request: HttpRequest) -> HttpResponse:
+    scope = scope_for(request.user)
+    cluster = request.GET.get("cluster", "")
+    q = EventQuery(scope=scope, clusters=(cluster,) if cluster else ())
+    try:
+        page = get_store().search(q, page_size=EVENTS_PER_PAGE, cursor=request.GET.get("cursor") or None)
+    except StoreError as exc:
+        messages.error(request, str(exc))
+        return redirect("events:list")
+    return render(request, "events/list.html", {"page": page, "cluster": cluster})
+
+
+@require_GET
+@login_required
+def event_detail(request: HttpRequest, event_id: str) -> HttpResponse:
+    record = get_store().get(scope_for(request.user), event_id)
+    if record is None:
+        # Out of scope and missing look the same, so nothing leaks about others' events.
+        raise Http404("No such event")
+    raw_json = orjson.dumps(record.raw, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode()
+    return render(request, "events/detail.html", {"event": record, "raw_json": raw_json})
+
+
+class UploadForm(forms.Form):
+    cluster = forms.RegexField(
+        regex=r"^[A-Za-z0-9]([A-Za-z0-9._-]{0,251}[A-Za-z0-9])?$",
+        help_text="Letters, digits, dots, dashes and underscores.",
+        error_messages={"invalid": "Use letters, digits, dots, dashes and underscores only."},
+    )
+    file = forms.FileField(help_text="JSON Lines, a JSON Event or EventList, optionally gzip-compressed.")
+
+
+@staff_member_required
+def upload(request: HttpRequest) -> HttpResponse:
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        job = services.ingest_job_create(
+            cluster=form.cleaned_data["cluster"], file_name=form.cleaned_data["file"].name,
+            content=form.cleaned_data["file"], user=request.user,
+        )
+        messages.success(request, f"{job.file_name} is queued for ingest into cluster {job.cluster}.")
+        return redirect("events:upload")
+    from auditui.events.models import IngestJob
+
+    return render(request, "events/upload.html", {"form": form, "jobs": IngestJob.objects.all()[:20]})
