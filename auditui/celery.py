@@ -15,5 +15,8 @@ app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
     # Retention: keep AUDITUI_RETENTION_DAYS of events.
-    "purge-expired-events": {"task": "auditui.events.tasks.purge_expired_events", "schedule": crontab(minute=17, hour=3)},
+    "purge-expired-events": {
+        "task": "auditui.events.tasks.purge_expired_events",
+        "schedule": crontab(minute=17, hour=3),
+    },
 }

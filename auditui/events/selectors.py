@@ -36,10 +36,8 @@ class Overview:
 def cluster_summaries(scope: ViewerScope, now: datetime) -> list[ClusterSummary]:
     store = get_store()
     totals = store.aggregate(EventQuery(scope=scope), group_by=["cluster"], limit=None)
-    recent = {
-        g.keys[0]: g.count
-        for g in store.aggregate(EventQuery(scope=scope, start=now - timedelta(hours=24)), group_by=["cluster"], limit=None)
-    }
+    last_day = EventQuery(scope=scope, start=now - timedelta(hours=24))
+    recent = {g.keys[0]: g.count for g in store.aggregate(last_day, group_by=["cluster"], limit=None)}
     summaries = []
     for group in sorted(totals, key=lambda g: g.keys[0]):
         name = group.keys[0]

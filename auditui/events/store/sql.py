@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import orjson
 from django.db import transaction
-from django.db.models import Avg, Count, F, Func, IntegerField, Max, Min, Q, QuerySet, Sum
+from django.db.models import Avg, Count, Func, IntegerField, Max, Min, Q, QuerySet, Sum
 
 from auditui.access.scope import Grant, ViewerScope, pattern_regex
 from auditui.events.models import AuditEvent
@@ -44,7 +44,7 @@ class EpochSeconds(Func):
     output_field = IntegerField()
 
     def as_sqlite(self, compiler, connection, **extra):
-        template = "CAST(strftime('%%s', %(expressions)s) AS INTEGER)"
+        template = "CAST(strftime('%%%%s', %(expressions)s) AS INTEGER)"
         return self.as_sql(compiler, connection, template=template, **extra)
 
     def as_postgresql(self, compiler, connection, **extra):

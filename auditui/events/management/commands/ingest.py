@@ -8,7 +8,7 @@ from pathlib import Path
 import orjson
 from django.core.management.base import BaseCommand, CommandError
 
-from auditui.events.ingest import IngestReport, Ingestor
+from auditui.events.ingest import Ingestor, IngestReport
 from auditui.events.reader import TrackedReader, decode_lines, open_raw, text_lines, uncompressed
 from auditui.progress import Progress
 
