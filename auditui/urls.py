@@ -4,6 +4,7 @@ from django.http import JsonResponse
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from auditui.events import api as event_api
 from auditui.events import views as event_views
 from auditui.events.webhook import AuditWebhookView
 
@@ -14,6 +15,11 @@ def healthz(request):
 
 api_v1 = [
     path("audit/webhook", AuditWebhookView.as_view(), name="audit-webhook"),
+    path("events", event_api.EventListView.as_view(), name="api-events"),
+    path("events/export", event_api.ExportView.as_view(), name="api-events-export"),
+    path("events/histogram", event_api.HistogramView.as_view(), name="api-events-histogram"),
+    path("events/fields/<path:field>/top", event_api.TopValuesView.as_view(), name="api-events-top"),
+    path("events/<int:event_id>", event_api.EventDetailView.as_view(), name="api-event"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]

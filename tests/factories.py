@@ -50,7 +50,7 @@ def audit_event(
         "stage": stage,
         "requestURI": f"{prefix}{ns_part}/{resource}" + (f"/{name}" if name else ""),
         "verb": verb,
-        "user": {"username": username, "groups": groups or ["system:authenticated"]},
+        "user": {"username": username, "groups": ["system:authenticated"] if groups is None else groups},
         "sourceIPs": ["10.0.0.7"],
         "userAgent": "kubectl/v1.31.0 (linux/amd64) kubernetes/abc1234",
         "objectRef": object_ref,

@@ -119,3 +119,19 @@ class IngestJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} → {self.cluster} ({self.status})"
+
+
+class SavedSearch(models.Model):
+    """A user's named search: the query string of the events page (query, range, columns...)."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_searches")
+    name = models.CharField(max_length=100)
+    params = models.TextField(help_text="The events page's URL query string, e.g. query=verb%3Ddelete&start=now-24h")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="saved_search_owner_name")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -148,3 +148,15 @@ def test_it_gets_one_event_only_within_scope(populated):
     payments = ViewerScope(grants=(Grant(clusters=("*",), namespaces=("payments",)),))
     assert populated.get(payments, record.id) is None
     assert populated.get(ALL, "nope") is None
+
+
+def test_it_groups_by_each_element_of_list_fields(store):
+    _write(store, [audit_event(groups=["system:masters", "system:authenticated"]),
+                   audit_event(groups=["system:authenticated"]), audit_event(groups=[]),
+                   audit_event(namespace="payments", groups=["devs", "system:authenticated"])])
+    groups = store.aggregate(EventQuery(scope=ALL), group_by=["user_groups"], limit=None)
+    assert [(g.keys[0], g.count) for g in groups] == [
+        ("system:authenticated", 3), ("devs", 1), ("system:masters", 1)]
+    payments = ViewerScope(grants=(Grant(clusters=("*",), namespaces=("payments",)),))
+    scoped = store.aggregate(EventQuery(scope=payments), group_by=["user_groups"], limit=1)
+    assert [(g.keys[0], g.count) for g in scoped] == [("devs", 1)]

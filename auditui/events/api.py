@@ -1,0 +1,205 @@
+"""The events API: search, histogram, top values, one event and exports (``/api/v1/events…``)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from auditui.access.scope import scope_for
+from auditui.events import search
+from auditui.events.normalize import AuditRecord
+from auditui.events.store import StoreError, get_store
+
+MAX_PAGE_SIZE = 1000
+DEFAULT_PAGE_SIZE = 50
+
+SEARCH_PARAMS = [
+    OpenApiParameter("query", str, description='query language, e.g. verb=delete AND "objectRef.namespace"=payments'),
+    OpenApiParameter("start", str, description="ISO 8601 or relative (now-24h); default now-24h"),
+    OpenApiParameter("end", str, description="ISO 8601 or relative; default now"),
+    OpenApiParameter("cluster", str, many=True, description="only these clusters (repeatable)"),
+]
+
+
+def record_json(record: AuditRecord, request: Request | None = None) -> dict:
+    """One event as the API shows it: the indexed fields, then the whole event."""
+    data = {
+        "id": record.id,
+        "cluster": record.cluster,
+        "time": record.time.isoformat().replace("+00:00", "Z"),
+        "audit_id": record.audit_id,
+        "stage": record.stage,
+        "level": record.level,
+        "verb": record.verb,
+        "username": record.username,
+        "groups": record.user_groups,
+        "impersonated_user": record.impersonated_user,
+        "source_ips": record.source_ips,
+        "user_agent": record.user_agent,
+        "resource": record.resource,
+        "subresource": record.subresource,
+        "api_group": record.api_group,
+        "api_version": record.api_version,
+        "namespace": record.namespace,
+        "name": record.name,
+        "response_code": record.response_code,
+        "decision": record.decision,
+        "request_uri": record.request_uri,
+    }
+    if request is not None:
+        data["url"] = request.build_absolute_uri(f"/events/{record.id}/")
+    data["event"] = record.raw
+    return data
+
+
+class BadRequest(Exception):
+    def __init__(self, payload: dict) -> None:
+        super().__init__(payload.get("error"))
+        self.payload = payload
+
+
+def _int_param(request: Request, name: str, default: int, maximum: int) -> int:
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        raise BadRequest({"error": f"{name} must be a whole number from 1 to {maximum}", "param": name})
+    return int(raw)
+
+
+def query_from_request(request: Request):
+    """(EventQuery, TimeRange) from the standard parameters; raises BadRequest naming the parameter."""
+    params = request.query_params
+    try:
+        time_range = search.parse_range(params.get("start"), params.get("end"))
+        q = search.build_query(scope_for(request.user), query=params.get("query"), time_range=time_range,
+                               clusters=tuple(params.getlist("cluster")))
+    except search.SearchError as exc:
+        raise BadRequest(exc.as_dict()) from exc
+    return q, time_range
+
+
+class EventsApiView(APIView):
+    def handle_exception(self, exc):
+        if isinstance(exc, BadRequest):
+            return Response(exc.payload, status=400)
+        if isinstance(exc, StoreError | search.SearchError):
+            return Response({"error": str(exc)}, status=400)
+        return super().handle_exception(exc)
+
+
+class EventListView(EventsApiView):
+    @extend_schema(
+        summary="Search audit events, newest first",
+        parameters=[*SEARCH_PARAMS, OpenApiParameter("page_size", int), OpenApiParameter("cursor", str)],
+        responses=inline_serializer("EventPage", {
+            "count": serializers.IntegerField(), "next": serializers.URLField(allow_null=True),
+            "results": serializers.ListField(child=serializers.DictField()),
+        }),
+    )
+    def get(self, request: Request) -> Response:
+        q, _range = query_from_request(request)
+        page_size = _int_param(request, "page_size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+        store = get_store()
+        page = store.search(q, page_size=page_size, cursor=request.query_params.get("cursor") or None)
+        next_url = None
+        if page.next_cursor:
+            params = request.query_params.copy()
+            params["cursor"] = page.next_cursor
+            next_url = request.build_absolute_uri(f"{request.path}?{urlencode(params, doseq=True)}")
+        return Response({
+            "count": store.count(q),
+            "next": next_url,
+            "results": [record_json(r, request) for r in page.records],
+        })
+
+
+class EventDetailView(EventsApiView):
+    @extend_schema(summary="One audit event", responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, event_id: str) -> Response:
+        record = get_store().get(scope_for(request.user), event_id)
+        if record is None:
+            return Response({"error": "no such event"}, status=404)
+        return Response(record_json(record, request))
+
+
+class HistogramView(EventsApiView):
+    @extend_schema(
+        summary="Matching events per time bucket",
+        parameters=[*SEARCH_PARAMS, OpenApiParameter("interval", str, description="30s, 5m, 1h, 1d or auto")],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request: Request) -> Response:
+        q, time_range = query_from_request(request)
+        try:
+            interval = search.resolve_interval(request.query_params.get("interval"), time_range)
+        except search.SearchError as exc:
+            raise BadRequest(exc.as_dict()) from exc
+        buckets = get_store().histogram(q, interval=interval)
+        return Response({
+            "start": time_range.start.isoformat(), "end": time_range.end.isoformat(),
+            "interval": search.interval_label(interval), "interval_seconds": int(interval.total_seconds()),
+            "total": sum(b.count for b in buckets),
+            "buckets": [{"start": b.start.isoformat(), "count": b.count} for b in buckets],
+        })
+
+
+class TopValuesView(EventsApiView):
+    @extend_schema(
+        summary="The most frequent values of a field among matching events",
+        parameters=[*SEARCH_PARAMS, OpenApiParameter("limit", int)],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request: Request, field: str) -> Response:
+        q, _range = query_from_request(request)
+        limit = _int_param(request, "limit", 10, 100)
+        try:
+            top = search.top_values(q, field, limit)
+        except search.SearchError as exc:
+            raise BadRequest(exc.as_dict()) from exc
+        return Response({
+            "field": top.field, "total": top.total, "other": top.other,
+            "values": [{"value": v.keys[0], "count": v.count} for v in top.values],
+        })
+
+
+class ExportView(EventsApiView):
+    """``GET /api/v1/events/export?format=csv|json&columns=…``: the current search, streamed."""
+
+    @extend_schema(
+        summary="Export matching events as CSV or JSON (streamed, capped at AUDITUI_EXPORT_MAX_ROWS)",
+        parameters=[*SEARCH_PARAMS, OpenApiParameter("format", str, enum=["csv", "json"]),
+                    OpenApiParameter("columns", str, description="comma-separated fields for CSV")],
+        responses={(200, "text/csv"): OpenApiTypes.STR, (200, "application/json"): OpenApiTypes.OBJECT},
+    )
+    def get(self, request: Request):
+        from django.http import StreamingHttpResponse
+        from django.utils import timezone
+
+        from auditui.events import export
+
+        q, _range = query_from_request(request)
+        fmt = request.query_params.get("format", "csv")
+        if fmt not in ("csv", "json"):
+            raise BadRequest({"error": "format must be csv or json", "param": "format"})
+        columns = [c.strip() for c in request.query_params.get("columns", "").split(",") if c.strip()]
+        cap = export.export_cap()
+        total = get_store().count(q)
+        records = export.iter_records(q, cap)
+        if fmt == "csv":
+            body, content_type = export.csv_lines(records, columns or export.DEFAULT_COLUMNS), "text/csv"
+        else:
+            body, content_type = export.json_chunks(records), "application/json"
+        response = StreamingHttpResponse(body, content_type=f"{content_type}; charset=utf-8")
+        stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
+        response["Content-Disposition"] = f'attachment; filename="auditui-events-{stamp}.{fmt}"'
+        response["X-Export-Total"] = str(total)
+        response["X-Export-Rows"] = str(min(total, cap))
+        response["X-Export-Truncated"] = "true" if total > cap else "false"
+        return response
