@@ -9,6 +9,8 @@ import pytest
 
 from auditui.access.scope import ViewerScope, scope_for
 
+pytest_plugins = ["tests.services"]
+
 SHARED_DATA = Path(__file__).resolve().parent.parent / "testdata" / "k8s-audit"
 PASSWORD = "correct horse battery staple"
 

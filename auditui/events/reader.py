@@ -107,6 +107,22 @@ def _json_error(text: str) -> str:
     return "invalid JSON"
 
 
+def _split_concatenated(text: str) -> list[Any]:
+    """Several JSON values back to back on one line (``{…}{…}``, as concatenated files give);
+    empty when the line is not exactly that."""
+    decoder = json.JSONDecoder()
+    values, position = [], 0
+    try:
+        while position < len(text):
+            value, position = decoder.raw_decode(text, position)
+            values.append(value)
+            while position < len(text) and text[position] in " \t\r":
+                position += 1
+    except (json.JSONDecodeError, RecursionError):
+        return []
+    return values if len(values) > 1 else []
+
+
 def _starts_document(stripped: str) -> bool:
     return stripped.endswith(_OPENING_ENDS) and stripped[:1] in "{["
 
@@ -156,7 +172,11 @@ def decode_lines(lines: Iterable[str], source: str) -> Iterator[Decoded]:
         try:
             value = orjson.loads(stripped)
         except orjson.JSONDecodeError:
-            if _starts_document(stripped):
+            concatenated = _split_concatenated(stripped)
+            if concatenated:
+                for index, part in enumerate(concatenated):
+                    yield from _expand(part, f"{source}:{line_no} #{index + 1}")
+            elif _starts_document(stripped):
                 pending = _MultiLine(line, line_no)
             else:
                 yield Decoded(f"{source}:{line_no}", error=_json_error(stripped))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import zlib
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO
@@ -55,8 +56,15 @@ def run_ingest_job(job_id: int) -> IngestJob | None:
     job = IngestJob.objects.get(pk=job_id)
     try:
         report = ingest_path(job.path, cluster=job.cluster, on_batch=lambda r: _record_progress(job_id, r))
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, zlib.error) as exc:
         job.status, job.error = IngestJob.Status.FAILED, f"cannot read {job.file_name}: {exc}"
+    except Exception as exc:
+        # Never leave a job RUNNING forever: record the failure, then let Celery see the error.
+        log.exception("ingest job %s failed", job_id)
+        IngestJob.objects.filter(pk=job_id).update(
+            status=IngestJob.Status.FAILED, error=f"internal error: {exc}", finished_at=timezone.now()
+        )
+        raise
     else:
         job.status = IngestJob.Status.DONE
         job.ingested, job.duplicates = report.ingested, report.duplicates

@@ -6,6 +6,8 @@ gzip-compressed, with ``Authorization: Bearer <ingest token>``. The token names 
 
 from __future__ import annotations
 
+import gzip
+import io
 import zlib
 
 from django.conf import settings
@@ -69,12 +71,14 @@ def read_body(request: Request, limit: int) -> bytes:
     if len(body) > limit:
         raise BodyError(413, f"body is larger than the limit of {limit} bytes")
     if request.META.get("HTTP_CONTENT_ENCODING", "").lower() == "gzip":
-        decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        # GzipFile reads every member (a concatenation of gzip files is valid gzip) and its
+        # bounded read() keeps a gzip bomb from ever growing past the limit.
         try:
-            body = decompressor.decompress(body, limit + 1)
-        except zlib.error as exc:
+            with gzip.GzipFile(fileobj=io.BytesIO(body)) as unzipped:
+                body = unzipped.read(limit + 1)
+        except (OSError, EOFError, zlib.error) as exc:
             raise BodyError(400, f"body is not valid gzip: {exc}") from exc
-        if len(body) > limit or decompressor.unconsumed_tail:
+        if len(body) > limit:
             raise BodyError(413, f"decompressed body is larger than the limit of {limit} bytes")
     if not body.strip():
         raise BodyError(400, "empty body: expected an EventList, an Event or JSON Lines")

@@ -74,3 +74,11 @@ def test_it_survives_invalid_utf8():
     docs = _decode(b'{"kind": "Event", "x": "\xff"}\n'.decode("utf-8", errors="surrogateescape").encode(
         "utf-8", errors="surrogateescape").decode("utf-8", errors="replace"))
     assert docs[0].value["x"] == "\ufffd"
+
+
+def test_it_splits_json_values_written_back_to_back_on_one_line():
+    a, b = audit_event(), audit_event()
+    docs = _decode(json.dumps(a) + json.dumps(b) + "\n" + json.dumps(a) + "{broken\n")
+    assert [d.position for d in docs] == ["f.log:1 #1", "f.log:1 #2", "f.log:2"]
+    assert [d.value["auditID"] for d in docs[:2]] == [a["auditID"], b["auditID"]]
+    assert "invalid JSON" in docs[2].error

@@ -160,3 +160,7 @@ def test_it_groups_by_each_element_of_list_fields(store):
     payments = ViewerScope(grants=(Grant(clusters=("*",), namespaces=("payments",)),))
     scoped = store.aggregate(EventQuery(scope=payments), group_by=["user_groups"], limit=1)
     assert [(g.keys[0], g.count) for g in scoped] == [("devs", 1)]
+
+
+def test_it_groups_list_fields_for_a_viewer_who_sees_nothing(populated):
+    assert populated.aggregate(EventQuery(scope=ViewerScope.nothing()), group_by=["source_ips"]) == []

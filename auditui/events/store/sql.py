@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
 import orjson
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, transaction
 from django.db.models import Avg, Count, Func, IntegerField, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
@@ -208,7 +209,10 @@ class SqlEventStore(EventStore):
         """Group by each element of a JSON list column (groups, source IPs): one row per element."""
         from django.db import connection
 
-        inner_sql, params = self.queryset(q).values("pk").query.sql_with_params()
+        try:
+            inner_sql, params = self.queryset(q).values("pk").query.sql_with_params()
+        except EmptyResultSet:  # e.g. a viewer whose scope grants nothing
+            return []
         table = connection.ops.quote_name(AuditEvent._meta.db_table)
         column = connection.ops.quote_name(field)  # field is one of LIST_FIELDS, never user text
         if connection.vendor == "postgresql":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import yaml
 from django.core.management.base import BaseCommand, CommandError
 
@@ -34,10 +36,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         url = options["url"]
-        if not url.startswith(("http://", "https://")):
-            raise CommandError(f"--url {url!r} must start with http:// or https://")
+        if not url.startswith(("http://", "https://")) or not urlsplit(url).hostname:
+            raise CommandError(f"--url {url!r} must start with http:// or https:// and name a host")
         token = options["token"]
-        if token is None:
+        if token is not None:
+            existing = IngestToken.authenticate(token)
+            if existing is None or existing.cluster != options["cluster"]:
+                raise CommandError(f"--token is not an active ingest token of cluster {options['cluster']}")
+        else:
             _row, token = IngestToken.issue(cluster=options["cluster"], description="webhook kubeconfig")
         config = webhook_kubeconfig(
             url=url, token=token, cluster=options["cluster"], ca_file=options["certificate_authority"]
