@@ -1,0 +1,149 @@
+"""``manage.py demo``: sample audit files, a simulated week of three clusters, and demo logins.
+
+Safe to run again: sample files are deduplicated by ingest, clusters that already hold events
+are left alone, and existing users keep their passwords.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from auditui.events.management.commands.simulate import Tally
+from auditui.events.simulator import DEFAULT_CLUSTERS, simulate_cluster
+
+SAMPLES_CLUSTER = "samples"
+SAMPLE_SUFFIXES = (".json", ".jsonl", ".log", ".gz")
+# Events per second per cluster, averaged over a day: a week of three clusters is ~180k events,
+# simulated and ingested into SQLite in ~25 s on a 2-core machine (0.2 would take ~50 s).
+DEMO_RATE = 0.1
+SCOPE_NAME = "payments (demo)"
+DEFAULT_PASSWORD = "admin"
+
+
+def sample_dir() -> Path:
+    return Path(settings.BASE_DIR) / "testdata" / "k8s-audit"
+
+
+def sample_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.name.endswith(SAMPLE_SUFFIXES))
+
+
+def cluster_event_count(cluster: str) -> int:
+    from auditui.access.scope import ViewerScope
+    from auditui.events.store import EventQuery, get_store
+
+    return get_store().count(EventQuery(scope=ViewerScope.all(), clusters=(cluster,)))
+
+
+class Command(BaseCommand):
+    help = "Load the bundled sample audit logs and a simulated week of activity, and create demo users."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--days", type=float, default=7.0, help="simulated days, ending now (default 7)")
+        parser.add_argument("--seed", type=int, default=42, help="simulation seed (default 42)")
+        parser.add_argument(
+            "--events-per-second",
+            type=float,
+            default=DEMO_RATE,
+            metavar="R",
+            help=f"per cluster, averaged over a day (default {DEMO_RATE})",
+        )
+
+    def handle(self, *args, **options) -> None:
+        began = time.monotonic()
+        self._load_samples()
+        self._simulate(options)
+        self._users()
+        self.stdout.write(
+            f"Done in {time.monotonic() - began:.0f} s. Start the server (make run) and log in."
+        )
+
+    def _load_samples(self) -> None:
+        from auditui.events.ingest import IngestReport, ingest_path
+
+        files = sample_files(sample_dir())
+        total = IngestReport()
+        for path in files:
+            total.merge(ingest_path(path, cluster=SAMPLES_CLUSTER))
+        self.stdout.write(
+            f"cluster {SAMPLES_CLUSTER}: {len(files)} sample files, {total.ingested} events ingested, "
+            f"{total.duplicates} duplicates, {total.rejected} rejected"
+        )
+        for rejection in total.rejections:
+            self.stdout.write(f"  rejected (expected: not an audit event) {_relative(str(rejection))}")
+
+    def _simulate(self, options: dict) -> None:
+        from auditui.events.ingest import ingest_events
+
+        days = options["days"]
+        end = datetime.now(UTC).replace(second=0, microsecond=0)
+        start = end - timedelta(days=days)
+        for cluster in DEFAULT_CLUSTERS:
+            existing = cluster_event_count(cluster)
+            if existing:
+                self.stdout.write(f"cluster {cluster}: already has {existing:,} events, left as it is")
+                continue
+            began = time.monotonic()
+            tally = Tally(cluster, start, days, self.stderr)
+            events = simulate_cluster(
+                cluster,
+                start=start,
+                days=days,
+                seed=options["seed"],
+                events_per_second=options["events_per_second"],
+            )
+            report = ingest_events(tally.count(events), cluster=cluster)
+            self.stdout.write(
+                f"{tally.summary()}, {report.ingested:,} ingested "
+                f"({start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC, "
+                f"{time.monotonic() - began:.0f} s)"
+            )
+
+    def _users(self) -> None:
+        from django.contrib.auth import get_user_model
+
+        from auditui.access.models import Scope
+
+        password = os.environ.get("AUDITUI_ADMIN_PASSWORD", DEFAULT_PASSWORD)
+        users = get_user_model().objects
+        admin, created = users.get_or_create(
+            username="admin", defaults={"is_staff": True, "is_superuser": True, "email": "admin@example.com"}
+        )
+        self._set_password(admin, created, password)
+        viewer, created = users.get_or_create(
+            username="payments-viewer", defaults={"email": "payments-viewer@example.com"}
+        )
+        self._set_password(viewer, created, password)
+        scope, _ = Scope.objects.get_or_create(
+            name=SCOPE_NAME,
+            defaults={
+                "clusters": "*",
+                "namespaces": "payments",
+                "description": "Demo: the payments namespace in every cluster.",
+            },
+        )
+        scope.users.add(viewer)
+        shown = "$AUDITUI_ADMIN_PASSWORD" if "AUDITUI_ADMIN_PASSWORD" in os.environ else DEFAULT_PASSWORD
+        self.stdout.write("Logins (passwords of existing users are left unchanged):")
+        self.stdout.write(f"  admin / {shown}             superuser: every cluster and namespace")
+        self.stdout.write(
+            f"  payments-viewer / {shown}   scope {SCOPE_NAME!r}: namespace payments, all clusters"
+        )
+
+    @staticmethod
+    def _set_password(user, created: bool, password: str) -> None:
+        if created:
+            user.set_password(password)
+            user.save(update_fields=["password"])
+
+
+def _relative(text: str) -> str:
+    """Shorten absolute sample paths in messages to the part under testdata/."""
+    base = str(sample_dir().parent.parent) + os.sep
+    return text.replace(base, "")
