@@ -1,0 +1,148 @@
+"""Where a query key is found: an indexed column of ``AuditEvent`` or a path into the raw event.
+
+The matcher reads indexed keys from the same normalised record the store writes
+(``auditui.events.normalize``), so Python and SQL see identical values for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+ColumnKind = Literal["text", "list", "int", "time"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """An indexed column; ``kind`` decides how values compare and what EMPTY means."""
+
+    name: str
+    kind: ColumnKind
+
+
+_TEXT_COLUMNS = {
+    "cluster": "cluster",
+    "auditID": "audit_id",
+    "stage": "stage",
+    "level": "level",
+    "verb": "verb",
+    "user.username": "username",
+    "impersonatedUser.username": "impersonated_user",
+    # Compared with a string, the impersonated user is its name (Calico's shorthand).
+    "impersonatedUser": "impersonated_user",
+    "userAgent": "user_agent",
+    "objectRef.resource": "resource",
+    "objectRef.subresource": "subresource",
+    "objectRef.apiGroup": "api_group",
+    "objectRef.apiVersion": "api_version",
+    "objectRef.namespace": "namespace",
+    "objectRef.name": "name",
+    # Calico's audit key list has a bare ``name``: the object's name.
+    "name": "name",
+    "objectRef.uid": "uid",
+    "annotations.authorization.k8s.io/decision": "decision",
+    "requestURI": "request_uri",
+}
+
+COLUMNS: dict[str, Column] = {
+    **{key: Column(name, "text") for key, name in _TEXT_COLUMNS.items()},
+    "user.groups": Column("user_groups", "list"),
+    "sourceIPs": Column("source_ips", "list"),
+    "responseStatus.code": Column("response_code", "int"),
+    "requestReceivedTimestamp": Column("time", "time"),
+    "timestamp": Column("time", "time"),
+    "time": Column("time", "time"),
+    "stageTimestamp": Column("stage_time", "time"),
+}
+
+# Calico lower-cases values for these keys (Kubernetes names are lower-case DNS labels).
+LOWERCASE_KEYS = frozenset({"objectRef.name", "objectRef.namespace", "name"})
+
+# What a free-text term searches.
+TEXT_SEARCH_COLUMNS = ("username", "namespace", "name", "resource", "verb", "request_uri", "user_agent")
+
+
+def column_for(key: str) -> Column | None:
+    """The indexed column behind a key, or None for a path into the raw event."""
+    return COLUMNS.get(key)
+
+
+def is_time_key(key: str) -> bool:
+    column = column_for(key)
+    return column is not None and column.kind == "time"
+
+
+def value_for_key(key: str, text: str) -> str:
+    return text.lower() if key in LOWERCASE_KEYS else text
+
+
+def raw_values(event: Any, key: str) -> Iterator[Any]:
+    """The values at a dotted path, looking through lists (every element is a candidate).
+
+    A dict key may itself contain dots (``annotations.authorization.k8s.io/decision``):
+    every way of splitting the path into existing keys is followed, so the longest matching
+    key is always found. The SQL compiler walks the document the same way.
+    """
+    target = "." + key
+    stack: list[tuple[str, Any]] = [("", event)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, list):
+            stack.extend((path, item) for item in value)
+            continue
+        if path == target:
+            yield value
+        elif isinstance(value, dict):
+            for name, child in value.items():
+                child_path = f"{path}.{name}"
+                if child_path == target or target.startswith(child_path + "."):
+                    stack.append((child_path, child))
+
+
+def is_nonempty(value: Any) -> bool:
+    """EMPTY is true when no value at the key passes this test."""
+    return value is not None and value != "" and not isinstance(value, list)
+
+
+def record_columns(event: Any, cluster: str) -> dict[str, Any]:
+    """The indexed column values of an event, as the store would write them."""
+    from auditui.events.normalize import RejectedRecord, normalize_event
+
+    try:
+        record = normalize_event(event, cluster=cluster)
+    except RejectedRecord:
+        # Never stored, so there is no SQL side to agree with: read what can be read.
+        return _lenient_columns(event, cluster)
+    return columns_of_record(record)
+
+
+def columns_of_record(record: Any) -> dict[str, Any]:
+    names = {column.name for column in COLUMNS.values()}
+    return {name: getattr(record, name) for name in names}
+
+
+def _lenient_columns(event: Any, cluster: str) -> dict[str, Any]:
+    event = event if isinstance(event, dict) else {}
+    columns: dict[str, Any] = {"cluster": cluster, "time": None, "stage_time": None, "response_code": None}
+    for key, name in _TEXT_COLUMNS.items():
+        if name != "cluster":
+            found = next((v for v in raw_values(event, key) if isinstance(v, str)), "")
+            columns.setdefault(name, found)
+    columns["user_groups"] = [v for v in raw_values(event, "user.groups") if isinstance(v, str)]
+    columns["source_ips"] = [v for v in raw_values(event, "sourceIPs") if isinstance(v, str)]
+    for key in ("requestReceivedTimestamp", "stageTimestamp", "timestamp"):
+        columns["time"] = columns["time"] or _lenient_time(event.get(key))
+    columns["stage_time"] = _lenient_time(event.get("stageTimestamp"))
+    return columns
+
+
+def _lenient_time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)

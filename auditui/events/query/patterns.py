@@ -1,0 +1,67 @@
+"""Values as patterns: ``*`` and ``?`` are wildcards, a backslash makes the next one literal.
+
+In the AST a value is kept in canonical form, where a backslash only ever precedes ``*``,
+``?`` or another backslash: ``\\*`` is a literal star, ``\\\\`` a literal backslash. Query text
+may escape any character (``\\"`` inside a quoted string); ``canonical`` drops the escapes that
+mean nothing, so that one meaning has one spelling and ``parse(to_text(ast)) == ast``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+
+_SPECIAL = "*?\\"
+
+
+def _units(pattern: str) -> Iterator[tuple[str, bool]]:
+    """(character, is_wildcard) pairs; an escaped character is never a wildcard."""
+    chars = iter(pattern)
+    for char in chars:
+        if char == "\\":
+            yield next(chars, "\\"), False
+        else:
+            yield char, char in "*?"
+
+
+def canonical(pattern: str) -> str:
+    # An escape stays only where it changes the meaning: before *, ? or a backslash.
+    return "".join(char if wild or char not in _SPECIAL else "\\" + char for char, wild in _units(pattern))
+
+
+def escape(text: str) -> str:
+    """The pattern that matches exactly ``text``: for building nodes from literal strings."""
+    return "".join("\\" + char if char in _SPECIAL else char for char in text)
+
+
+def unescape(pattern: str) -> str:
+    """The literal text of a pattern (what = compares when it has no wildcard)."""
+    return "".join(char for char, _ in _units(pattern))
+
+
+def has_wildcard(pattern: str) -> bool:
+    return any(wild for _, wild in _units(pattern))
+
+
+@lru_cache(maxsize=4096)
+def wildcard_regex(pattern: str) -> re.Pattern[str]:
+    """``*`` is any run of characters, ``?`` exactly one; everything else is literal."""
+    parts = ((".*" if char == "*" else ".") if wild else re.escape(char) for char, wild in _units(pattern))
+    return re.compile("".join(parts), re.DOTALL)
+
+
+def glob_pattern(pattern: str) -> str:
+    """The pattern for SQLite's GLOB (case-sensitive, unlike its LIKE); [x] is a literal x."""
+    return "".join(char if wild else f"[{char}]" if char in "*?[" else char for char, wild in _units(pattern))
+
+
+def like_pattern(pattern: str) -> str:
+    """The pattern for PostgreSQL's LIKE, whose escape character is a backslash."""
+    parts = []
+    for char, wild in _units(pattern):
+        if wild:
+            parts.append("%" if char == "*" else "_")
+        else:
+            parts.append("\\" + char if char in "\\%_" else char)
+    return "".join(parts)

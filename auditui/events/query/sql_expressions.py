@@ -1,0 +1,226 @@
+"""Vendor-specific SQL conditions for the query compiler (SQLite and PostgreSQL).
+
+Every user-supplied string (values, patterns, JSON paths) travels as a bound parameter; the
+SQL text holds only constants and operators from the ``SQL_OPERATORS`` whitelist. Each
+condition is TRUE or FALSE, never NULL, so that NOT keeps its two-valued meaning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import NotSupportedError
+from django.db.models import BooleanField, Expression, F
+
+from .patterns import glob_pattern, like_pattern
+from .values import ASCII_LOWERCASE, ASCII_UPPERCASE, Value
+
+SQL_OPERATORS = {"=": "=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+Sql = tuple[str, list[Any]]
+
+
+@dataclass(frozen=True)
+class LeafTest:
+    """One JSON value against one query value, as ``matcher.leaf_matches`` decides it."""
+
+    op: str
+    value: Value
+
+    def sqlite(self, value: str, type_: str) -> Sql:
+        op = SQL_OPERATORS[self.op]
+        if op == "=" and self.value.wildcard:
+            parts, params = [f"({type_} = 'text' AND {value} GLOB %s)"], [glob_pattern(self.value.pattern)]
+        else:
+            parts, params = [f"({type_} = 'text' AND {value} {op} %s)"], [self.value.text]
+        if self.value.number is not None:
+            parts.append(f"({type_} IN ('integer', 'real') AND {value} {op} %s)")
+            params.append(self.value.number)
+        if op == "=" and self.value.boolean is not None:
+            parts.append(f"{type_} = '{'true' if self.value.boolean else 'false'}'")
+        return "(" + " OR ".join(parts) + ")", params
+
+    def postgresql(self, value: str) -> Sql:
+        op = SQL_OPERATORS[self.op]
+        text, is_string = f"({value} #>> '{{}}')", f"jsonb_typeof({value}) = 'string'"
+        if op == "=" and self.value.wildcard:
+            parts, params = [f"({is_string} AND {text} LIKE %s)"], [like_pattern(self.value.pattern)]
+        else:
+            # COLLATE "C" orders by code point, like Python and SQLite, whatever the database locale.
+            collate = "" if op == "=" else ' COLLATE "C"'
+            parts, params = [f"({is_string} AND {text}{collate} {op} %s)"], [self.value.text]
+        if self.value.number is not None:
+            parts.append(f"(jsonb_typeof({value}) = 'number' AND ({value})::numeric {op} %s::numeric)")
+            params.append(self.value.number_text)
+        if op == "=" and self.value.boolean is not None:
+            parts.append(f"{value} = '{'true' if self.value.boolean else 'false'}'::jsonb")
+        return "(" + " OR ".join(parts) + ")", params
+
+
+@dataclass(frozen=True)
+class NonEmptyTest:
+    """A value that makes EMPTY false: anything but null, "" or an array (arrays are looked through)."""
+
+    def sqlite(self, value: str, type_: str) -> Sql:
+        return f"({type_} NOT IN ('null', 'array') AND NOT ({type_} = 'text' AND {value} = ''))", []
+
+    def postgresql(self, value: str) -> Sql:
+        return f"(jsonb_typeof({value}) NOT IN ('null', 'array') AND {value} <> '\"\"'::jsonb)", []
+
+
+NON_EMPTY = NonEmptyTest()
+Test = LeafTest | NonEmptyTest
+
+
+class _Condition(Expression):
+    """A boolean condition on one column of the queried model."""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, column: str) -> None:
+        super().__init__()
+        self.lhs: Any = F(column)
+
+    def get_source_expressions(self) -> list[Any]:
+        return [self.lhs]
+
+    def set_source_expressions(self, exprs: list[Any]) -> None:
+        (self.lhs,) = exprs
+
+    def as_sql(self, compiler: Any, connection: Any) -> Sql:
+        raise NotSupportedError(f"the query language has no SQL for {connection.vendor}")
+
+    def as_sqlite(self, compiler: Any, connection: Any) -> Sql:
+        return self.sqlite(self._column(compiler))
+
+    def as_postgresql(self, compiler: Any, connection: Any) -> Sql:
+        return self.postgresql(self._column(compiler))
+
+    def _column(self, compiler: Any) -> str:
+        sql, params = compiler.compile(self.lhs)
+        if params:
+            raise ValueError("query conditions apply to plain columns only")
+        return sql
+
+    def sqlite(self, column: str) -> Sql:
+        raise NotImplementedError
+
+    def postgresql(self, column: str) -> Sql:
+        raise NotImplementedError
+
+
+class TextCompare(_Condition):
+    """Order comparison of a text column, by code point."""
+
+    def __init__(self, column: str, op: str, text: str) -> None:
+        super().__init__(column)
+        self.op, self.text = SQL_OPERATORS[op], text
+
+    def sqlite(self, column: str) -> Sql:
+        return f"{column} {self.op} %s", [self.text]
+
+    def postgresql(self, column: str) -> Sql:
+        return f'{column} COLLATE "C" {self.op} %s', [self.text]
+
+
+class TextGlob(_Condition):
+    """A wildcard match on a text column; ``fold`` lower-cases A-Z of the column first."""
+
+    def __init__(self, column: str, pattern: str, fold: bool = False) -> None:
+        super().__init__(column)
+        self.pattern, self.fold = pattern, fold
+
+    def sqlite(self, column: str) -> Sql:
+        # GLOB, not LIKE: SQLite's LIKE ignores case. Its lower() folds ASCII only, as the matcher does.
+        target = f"lower({column})" if self.fold else column
+        return f"{target} GLOB %s", [glob_pattern(self.pattern)]
+
+    def postgresql(self, column: str) -> Sql:
+        if self.fold:
+            return f"translate({column}, %s, %s) LIKE %s", [
+                ASCII_UPPERCASE,
+                ASCII_LOWERCASE,
+                like_pattern(self.pattern),
+            ]
+        return f"{column} LIKE %s", [like_pattern(self.pattern)]
+
+
+class NumberCompare(_Condition):
+    """A nullable integer column against a number; NULL compares false."""
+
+    def __init__(self, column: str, op: str, value: Value) -> None:
+        super().__init__(column)
+        self.op, self.value = SQL_OPERATORS[op], value
+
+    def sqlite(self, column: str) -> Sql:
+        return f"({column} IS NOT NULL AND {column} {self.op} %s)", [self.value.number]
+
+    def postgresql(self, column: str) -> Sql:
+        return f"({column} IS NOT NULL AND {column} {self.op} %s::numeric)", [self.value.number_text]
+
+
+class ListAny(_Condition):
+    """Some element of a JSON list column passes the test."""
+
+    def __init__(self, column: str, test: Test) -> None:
+        super().__init__(column)
+        self.test = test
+
+    def sqlite(self, column: str) -> Sql:
+        test, params = self.test.sqlite("_qe.value", "_qe.type")
+        return f"EXISTS (SELECT 1 FROM json_each({column}) AS _qe WHERE {test})", params
+
+    def postgresql(self, column: str) -> Sql:
+        test, params = self.test.postgresql("_qe.value")
+        elements = (
+            f"jsonb_array_elements(CASE WHEN jsonb_typeof({column}) = 'array' "
+            f"THEN {column} ELSE jsonb_build_array({column}) END)"
+        )
+        return f"EXISTS (SELECT 1 FROM {elements} AS _qe WHERE {test})", params
+
+
+# The raw event is walked breadth-first from the root, keeping only nodes whose dotted path
+# ("." + key, list levels transparent) is the target or leads to it: `fields.raw_values` in SQL.
+# `raw || ''` rather than the bare column: a CTE column takes the affinity of its first
+# SELECT, and a TEXT affinity would compare every number as text (30 < 100.0 false).
+_SQLITE_WALK = """EXISTS (WITH RECURSIVE _qn(p, v, t) AS (
+  SELECT '', {raw} || '', json_type({raw})
+  UNION ALL
+  SELECT {child}, _qc.value, _qc.type
+  FROM _qn, json_each(CASE WHEN _qn.t IN ('object', 'array') THEN _qn.v ELSE '[]' END) AS _qc
+  WHERE {child} = %s OR substr(%s, 1, length({child}) + 1) = {child} || '.'
+) SELECT 1 FROM _qn WHERE _qn.p = %s AND {test})"""
+_SQLITE_CHILD = "(CASE WHEN _qn.t = 'array' THEN _qn.p ELSE _qn.p || '.' || _qc.key END)"
+
+_POSTGRES_WALK = """EXISTS (WITH RECURSIVE _qn(p, v) AS (
+  SELECT ''::text, {raw}
+  UNION ALL
+  SELECT _qc.p, _qc.v FROM _qn CROSS JOIN LATERAL (
+    SELECT _qn.p || '.' || _qe.key AS p, _qe.value AS v
+    FROM jsonb_each(CASE WHEN jsonb_typeof(_qn.v) = 'object' THEN _qn.v ELSE '{{}}'::jsonb END) AS _qe
+    UNION ALL
+    SELECT _qn.p, _qe.value
+    FROM jsonb_array_elements(CASE WHEN jsonb_typeof(_qn.v) = 'array' THEN _qn.v ELSE '[]'::jsonb END) AS _qe
+  ) AS _qc
+  WHERE _qc.p = %s OR starts_with(%s, _qc.p || '.')
+) SELECT 1 FROM _qn WHERE _qn.p = %s AND {test})"""
+
+
+class RawAny(_Condition):
+    """Some value at a dotted path of the raw event passes the test."""
+
+    def __init__(self, key: str, test: Test, column: str = "raw") -> None:
+        super().__init__(column)
+        self.key, self.test = key, test
+
+    def sqlite(self, column: str) -> Sql:
+        test, params = self.test.sqlite("_qn.v", "_qn.t")
+        target = "." + self.key
+        sql = _SQLITE_WALK.format(raw=column, child=_SQLITE_CHILD, test=test)
+        return sql, [target, target, target, *params]
+
+    def postgresql(self, column: str) -> Sql:
+        test, params = self.test.postgresql("_qn.v")
+        target = "." + self.key
+        return _POSTGRES_WALK.format(raw=column, test=test), [target, target, target, *params]
