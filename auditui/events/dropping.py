@@ -43,13 +43,14 @@ class DropFilter:
                 # A rule saved before validation existed must not stop ingest; it is logged and skipped.
                 log.warning("drop rule %s is invalid and is ignored: %s", row.name, exc)
 
-    def should_drop(self, event: dict) -> bool:
+    def should_drop(self, event: dict, record=None) -> bool:
+        """``record``, the already-normalised event, spares the matcher normalising it again."""
         if not self.rules:
             return False
         from auditui.events.query import matches
 
         for rule in self.rules:
-            if matches(rule.node, event, cluster=self.cluster):
+            if matches(rule.node, event, cluster=self.cluster, record=record):
                 self.counts[rule.pk] += 1
                 return True
         return False

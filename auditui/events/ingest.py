@@ -95,7 +95,7 @@ class Ingestor:
         except RejectedRecord as exc:
             self.report.reject(position, str(exc))
             return
-        if self.drop_filter.should_drop(value):
+        if self.drop_filter.should_drop(value, record):
             return
         self._batch.append(record)
         if len(self._batch) >= self.batch_size:

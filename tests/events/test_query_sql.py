@@ -363,3 +363,17 @@ def test_it_agrees_on_crafted_edge_cases(crafted_rows, query):
 def test_it_selects_the_expected_crafted_rows(crafted_rows, query, expected):
     found = AuditEvent.objects.filter(compile_q(query)).values_list("audit_id", flat=True)
     assert set(found) == {f"crafted-{n}" for n in expected}
+
+
+def test_it_prefilters_raw_paths_with_substrings_every_match_contains():
+    from auditui.events.query.sql import to_q  # noqa: F401 - the compiler that uses the needles
+    from auditui.events.query.sql_expressions import LeafTest, raw_text_needles
+    from auditui.events.query.values import read_value
+
+    assert raw_text_needles("requestObject.spec.ports.port", LeafTest("=", read_value("8443"))) == [
+        "requestObject", "spec", "ports", "port", "8443"]
+    assert raw_text_needles("requestObject.metadata.name", LeafTest("=", read_value("web-1")))[-1] == "web-1"
+    # Wildcards, order comparisons and text JSON would escape give no value needle.
+    assert "web*" not in raw_text_needles("a.b", LeafTest("=", read_value("web*")))
+    assert raw_text_needles("a.b", LeafTest(">", read_value("x"))) == ["a", "b"]
+    assert raw_text_needles("a.b", LeafTest("=", read_value('"quo\\"ted"'))) == ["a", "b"]
