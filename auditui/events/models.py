@@ -135,3 +135,23 @@ class SavedSearch(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class HourlyEventCount(models.Model):
+    """How many events each (hour, cluster, namespace, verb) holds, kept exact by database
+    triggers on insert and delete of AuditEvent (see migration 0003). Histograms and counts
+    over long ranges read this instead of counting millions of rows."""
+
+    hour = models.BigIntegerField(help_text="Start of the hour, in seconds since the epoch (UTC)")
+    cluster = models.CharField(max_length=253)
+    namespace = models.CharField(max_length=253, blank=True)
+    verb = models.CharField(max_length=32, blank=True)
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["hour", "cluster", "namespace", "verb"], name="hourly_count_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hour} {self.cluster}/{self.namespace or '-'} {self.verb}: {self.count}"

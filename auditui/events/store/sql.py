@@ -15,6 +15,7 @@ from django.utils import timezone
 from auditui.access.scope import Grant, ViewerScope, pattern_regex
 from auditui.events.models import AuditEvent
 from auditui.events.normalize import AuditRecord
+from auditui.events.store import rollup
 from auditui.events.store.base import (
     GROUPABLE_FIELDS,
     LIST_FIELDS,
@@ -185,7 +186,11 @@ class SqlEventStore(EventStore):
         return Page(records=records, next_cursor=next_cursor)
 
     def count(self, q: EventQuery) -> int:
-        return self.queryset(q).count()
+        part = rollup.split(q) if rollup.qualifies(q) else None
+        if part is None:
+            return self.queryset(q).count()
+        edges = sum(self.queryset(edge).count() for edge in part.edges)
+        return rollup.total(rollup.counts(q, part, scope_q(q.scope))) + edges
 
     def aggregate(
         self, q: EventQuery, *, group_by: Sequence[str], metric: str = "count",
@@ -194,6 +199,9 @@ class SqlEventStore(EventStore):
         _check_aggregation(group_by, metric, field)
         if len(group_by) == 1 and group_by[0] in LIST_FIELDS:
             return self._aggregate_list_field(q, group_by[0], limit)
+        part = rollup.split(q) if metric == "count" and rollup.qualifies(q, group_by) else None
+        if part is not None:
+            return self._aggregate_from_rollup(q, part, group_by, limit)
         qs = self.queryset(q).values(*group_by).annotate(n=Count("pk"))
         if metric != "count":
             qs = qs.annotate(value=_AGGREGATES[metric](field))
@@ -204,6 +212,21 @@ class SqlEventStore(EventStore):
             GroupCount(keys=tuple(row[f] for f in group_by), count=row["n"], value=row.get("value"))
             for row in qs
         ]
+
+    def _aggregate_from_rollup(
+        self, q: EventQuery, part: rollup.Split, group_by: Sequence[str], limit: int | None
+    ) -> list[GroupCount]:
+        totals: dict[tuple, int] = {}
+        rows = rollup.counts(q, part, scope_q(q.scope)).values(*group_by).annotate(n=Sum("count"))
+        for row in rows.order_by():
+            key = tuple(row[f] for f in group_by)
+            totals[key] = totals.get(key, 0) + row["n"]
+        for edge in part.edges:
+            for row in self.queryset(edge).values(*group_by).annotate(n=Count("pk")).order_by():
+                key = tuple(row[f] for f in group_by)
+                totals[key] = totals.get(key, 0) + row["n"]
+        ranked = sorted(((k, n) for k, n in totals.items() if n > 0), key=lambda kn: (-kn[1], kn[0]))
+        return [GroupCount(keys=k, count=n) for k, n in ranked[:limit]]
 
     def _aggregate_list_field(self, q: EventQuery, field: str, limit: int | None) -> list[GroupCount]:
         """Group by each element of a JSON list column (groups, source IPs): one row per element."""
@@ -235,6 +258,11 @@ class SqlEventStore(EventStore):
             raise StoreError("a histogram needs a start and an end")
         starts = bucket_starts(q.start, q.end, interval)
         step = int(interval.total_seconds())
+        part = rollup.split(q) if step % rollup.HOUR == 0 and rollup.qualifies(q) else None
+        counts = self._bucket_counts(q, step) if part is None else self._bucket_counts_from_rollup(q, part, step)
+        return [Bucket(start=s, count=counts.get(int(s.timestamp()), 0)) for s in starts]
+
+    def _bucket_counts(self, q: EventQuery, step: int) -> dict[int, int]:
         rows = (
             self.queryset(q)
             .annotate(bucket=EpochSeconds("time") / step)
@@ -242,8 +270,18 @@ class SqlEventStore(EventStore):
             .annotate(n=Count("pk"))
             .order_by()
         )
-        counts = {int(row["bucket"]) * step: row["n"] for row in rows}
-        return [Bucket(start=s, count=counts.get(int(s.timestamp()), 0)) for s in starts]
+        return {int(row["bucket"]) * step: row["n"] for row in rows}
+
+    def _bucket_counts_from_rollup(self, q: EventQuery, part: rollup.Split, step: int) -> dict[int, int]:
+        counts: dict[int, int] = {}
+        rows = rollup.counts(q, part, scope_q(q.scope)).values("hour").annotate(n=Sum("count")).order_by()
+        for row in rows:
+            bucket = row["hour"] // step * step
+            counts[bucket] = counts.get(bucket, 0) + row["n"]
+        for edge in part.edges:
+            for bucket, n in self._bucket_counts(edge, step).items():
+                counts[bucket] = counts.get(bucket, 0) + n
+        return counts
 
     def history(self, q: EventQuery, obj: ObjectRef) -> list[AuditRecord]:
         qs = self.queryset(q).filter(
