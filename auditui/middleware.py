@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import zoneinfo
+from urllib.parse import unquote
 
 from django.utils import timezone
 
 
 def viewer_timezone(request) -> zoneinfo.ZoneInfo | None:
-    name = request.COOKIES.get("tz", "")
+    # The browser writes the cookie with encodeURIComponent (Europe%2FBerlin).
+    name = unquote(request.COOKIES.get("tz", ""))
     if not name:
         return None
     try:

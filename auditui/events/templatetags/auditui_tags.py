@@ -13,7 +13,7 @@ from auditui.events.store import Bucket
 
 register = template.Library()
 
-_WIDTH, _HEIGHT, _BOTTOM = 960, 160, 18
+_WIDTH, _HEIGHT, _BOTTOM, _TOP = 960, 160, 18, 14
 
 
 @register.simple_tag
@@ -23,13 +23,13 @@ def histogram_svg(buckets: Sequence[Bucket], label: str = "events") -> SafeStrin
         return format_html('<p class="empty">No data.</p>')
     peak = max(b.count for b in buckets) or 1
     slot = _WIDTH / len(buckets)
-    usable = _HEIGHT - _BOTTOM
+    usable = _HEIGHT - _BOTTOM - _TOP
     bars = []
     for index, bucket in enumerate(buckets):
         local = timezone.localtime(bucket.start)
         height = round(usable * bucket.count / peak, 1)
         bars.append((
-            round(index * slot + 1, 1), round(usable - height, 1), round(max(slot - 2, 1), 1), height,
+            round(index * slot + 1, 1), round(_TOP + usable - height, 1), round(max(slot - 2, 1), 1), height,
             f"{local:%Y-%m-%d %H:%M %Z}: {bucket.count:,} {label}",
         ))
     rects = format_html_join(
@@ -44,7 +44,8 @@ def histogram_svg(buckets: Sequence[Bucket], label: str = "events") -> SafeStrin
         '<svg viewBox="0 0 {} {}" preserveAspectRatio="none" role="img" aria-label="{}">'
         '<line class="axis" x1="0" y1="{}" x2="{}" y2="{}"></line>{}{}'
         '<text x="{}" y="10" text-anchor="end">max {}</text></svg>',
-        _WIDTH, _HEIGHT, f"histogram of {label}", usable, _WIDTH, usable, rects, ticks, _WIDTH - 2, f"{peak:,}",
+        _WIDTH, _HEIGHT, f"histogram of {label}", _TOP + usable, _WIDTH, _TOP + usable, rects, ticks, _WIDTH - 2,
+        f"{peak:,}",
     )
 
 
