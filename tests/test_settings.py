@@ -51,7 +51,8 @@ def _settings_in_subprocess(tmp_path: Path, **env: str) -> dict:
         "print(json.dumps({'broker': s.CELERY_BROKER_URL, 'db': str(s.DATABASES['default']['NAME']),"
         "'engine': s.DATABASES['default']['ENGINE'], 'store': s.EVENT_STORE_URL, 'ret': s.AUDITUI_RETENTION_DAYS}))"
     )
-    clean = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL", "EVENT_STORE_URL", "SECRET_KEY")}
+    unset = ("REDIS_URL", "DATABASE_URL", "EVENT_STORE_URL", "SECRET_KEY")
+    clean = {k: v for k, v in os.environ.items() if k not in unset}
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
         env={**clean, "DJANGO_SETTINGS_MODULE": "auditui.settings", "AUDITUI_DATA_DIR": str(tmp_path), **env},

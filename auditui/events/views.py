@@ -1,4 +1,4 @@
-"""Pages: the overview, a simple event list, one event, and uploading a log file."""
+"""Pages: the overview, one event, and uploading a log file (the search page is in search_views)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,7 @@ from django.views.decorators.http import require_GET
 
 from auditui.access.scope import scope_for
 from auditui.events import selectors, services
-from auditui.events.store import EventQuery, StoreError, get_store
-
-EVENTS_PER_PAGE = 50
+from auditui.events.store import get_store
 
 
 @require_GET
@@ -23,20 +21,6 @@ EVENTS_PER_PAGE = 50
 def overview(request: HttpRequest) -> HttpResponse:
     data = selectors.overview(scope_for(request.user), is_staff=request.user.is_staff)
     return render(request, "events/overview.html", {"overview": data, "scope_empty": scope_for(request.user).is_empty})
-
-
-@require_GET
-@login_required
-def event_list(request: HttpRequest) -> HttpResponse:
-    scope = scope_for(request.user)
-    cluster = request.GET.get("cluster", "")
-    q = EventQuery(scope=scope, clusters=(cluster,) if cluster else ())
-    try:
-        page = get_store().search(q, page_size=EVENTS_PER_PAGE, cursor=request.GET.get("cursor") or None)
-    except StoreError as exc:
-        messages.error(request, str(exc))
-        return redirect("events:list")
-    return render(request, "events/list.html", {"page": page, "cluster": cluster})
 
 
 @require_GET
