@@ -53,6 +53,14 @@ class AuditRecord:
     id: int | str | None = None  # set by the store on read
 
     @property
+    def has_request_object(self) -> bool:
+        return has_body(self.raw, "requestObject")
+
+    @property
+    def has_response_object(self) -> bool:
+        return has_body(self.raw, "responseObject")
+
+    @property
     def key(self) -> tuple[str, str, str]:
         """The identity that makes ingest idempotent."""
         return (self.cluster, self.audit_id, self.stage)
@@ -66,6 +74,14 @@ class AuditRecord:
     @property
     def succeeded(self) -> bool:
         return self.response_code is None or self.response_code < 400
+
+
+def has_body(raw: dict, key: str) -> bool:
+    """Whether any path under ``key`` can hold a value: the key (or a top-level key that starts
+    with ``key.``, since path segments may contain dots) is present and not null. Stored beside
+    the event so that conditions on request/response bodies skip the events that have none."""
+    prefix = key + "."
+    return any((name == key or name.startswith(prefix)) and value is not None for name, value in raw.items())
 
 
 def parse_time(value: Any, field_name: str) -> datetime:

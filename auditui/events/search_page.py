@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 PAGE_SIZE = 50
 SIDEBAR_LIMIT = 5
-SIDEBAR_OPEN = 5  # fields whose top values come with the page
+SIDEBAR_SAMPLE = 500  # newest matching events the sidebar's top values are counted in
 AROUND = timedelta(minutes=5)
 RANGE_PRESETS = (
     ("now-15m", "Last 15 minutes"),
@@ -325,16 +325,13 @@ def value_label(value: object) -> str:
     return "(empty)" if value is None or value == "" else str(value)
 
 
-def top_values(q: EventQuery, key: str, total: int | None = None) -> search.TopValues:
-    """``search.top_values``, reusing the page's count instead of counting once per field."""
-    if total is None:
-        return search.top_values(q, key, SIDEBAR_LIMIT)
-    from auditui.events.query.fields import column_for
+def sidebar_sample(q: EventQuery) -> list[AuditRecord]:
+    """The newest SIDEBAR_SAMPLE matching events, which the field sidebar summarises."""
+    return get_store().search(q, page_size=SIDEBAR_SAMPLE).records
 
-    column = column_for(key)
-    if column is None or column.kind == "time":
-        raise search.SearchError("field", f"no top values for {key!r}: it is not an indexed field")
-    return search.TopValues(key, total, get_store().aggregate(q, group_by=[column.name], limit=SIDEBAR_LIMIT))
+
+def top_values(sample: Sequence[AuditRecord], key: str) -> search.TopValues:
+    return search.sample_top_values(list(sample), key, SIDEBAR_LIMIT)
 
 
 def field_summary(state: SearchState, key: str, top: search.TopValues | None = None) -> FieldSummary:
@@ -348,11 +345,10 @@ def field_summary(state: SearchState, key: str, top: search.TopValues | None = N
     return FieldSummary(key, values, top.other if top else 0, add, load)
 
 
-def build_sidebar(state: SearchState, q: EventQuery, total: int) -> list[FieldSummary]:
-    """The first fields with their top values; the others are fetched when someone opens them
-    (each is one grouped scan of the matching events, which adds up on big ranges)."""
-    return [field_summary(state, key, top_values(q, key, total) if index < SIDEBAR_OPEN else None)
-            for index, key in enumerate(search.SIDEBAR_FIELDS)]
+def build_sidebar(state: SearchState, q: EventQuery) -> tuple[list[FieldSummary], int]:
+    """Every sidebar field with its top values in a sample of the newest matching events."""
+    sample = sidebar_sample(q)
+    return [field_summary(state, key, top_values(sample, key)) for key in search.SIDEBAR_FIELDS], len(sample)
 
 
 # --- rows and columns -------------------------------------------------------------------------
@@ -495,6 +491,7 @@ class SearchPage:
     total: int | None = None
     histogram: Histogram | None = None
     sidebar: list[FieldSummary] = field(default_factory=list)
+    sidebar_sample: int = 0
     rows: list[Row] = field(default_factory=list)
     next_cursor: str | None = None
     older_href: str | None = None
@@ -560,10 +557,12 @@ def build_search_page(scope: ViewerScope, state: SearchState, now: datetime | No
 def _fill_results(page: SearchPage, q: EventQuery) -> None:
     store, state = get_store(), page.state
     results: Page = store.search(q, page_size=PAGE_SIZE, cursor=state.cursor or None)
-    page.total = store.count(q)
     interval = search.auto_interval(page.time_range)
-    page.histogram = build_histogram(state, store.histogram(q, interval=interval), interval)
-    page.sidebar = build_sidebar(state, q, page.total)
+    buckets = store.histogram(q, interval=interval)
+    # The histogram covers exactly [start, end): its sum is the count, without another pass.
+    page.total = sum(bucket.count for bucket in buckets)
+    page.histogram = build_histogram(state, buckets, interval)
+    page.sidebar, page.sidebar_sample = build_sidebar(state, q)
     page.rows = build_rows(state, results.records)
     page.next_cursor = results.next_cursor
     if results.next_cursor:

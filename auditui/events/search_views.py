@@ -84,7 +84,9 @@ def field_values(request: HttpRequest, field: str) -> HttpResponse:
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
     fetched = request.headers.get("X-Requested-With") == "fetch"
     return render(request, "events/_search_field_values.html", {
-        "field": search_page.field_summary(state, field, search_page.top_values(q, field)),
+        "field": search_page.field_summary(
+            state, field, search_page.top_values(search_page.sidebar_sample(q), field)
+        ),
         "frame": "events/_search_fragment.html" if fetched else "base.html",
         "standalone": not fetched,
         "back_href": state.href(),

@@ -81,7 +81,19 @@ def retention_cutoff(now: datetime | None = None) -> datetime:
 
 
 def purge_expired(now: datetime | None = None) -> int:
+    """Nightly maintenance: drop what is past retention, then refresh the planner's statistics."""
     cutoff = retention_cutoff(now)
     deleted = get_store().purge(before=cutoff)
     log.info("purged %d events older than %s", deleted, cutoff.isoformat())
+    refresh_statistics()
     return deleted
+
+
+def refresh_statistics() -> None:
+    """ANALYZE the SQL database: SQLite never gathers statistics on its own, and without them it
+    picks poor indexes for some searches (e.g. failed requests over a week)."""
+    from django.db import connection
+
+    if connection.vendor in ("sqlite", "postgresql"):
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")

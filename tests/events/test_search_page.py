@@ -12,6 +12,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from auditui.events.ingest import ingest_events
 from auditui.events.models import AuditEvent, SavedSearch
 from auditui.events.search_page import DEFAULT_COLUMNS, SearchState, add_clause, clause
 from tests.conftest import PASSWORD
@@ -157,13 +158,31 @@ def _api_top(client, field, **params):
 
 
 def test_it_shows_the_top_values_the_api_shows(client, admin, events):
+    """With fewer matches than the sample, the sidebar's sample is every match: same as the API."""
     _login(client, admin)
     _response, page = _page(client, query="NOT verb=list")
     sidebar = {f.key: f for f in page.sidebar}
-    for field in ("verb", "user.username", "objectRef.namespace", "objectRef.resource", "responseStatus.code"):
+    for field in ("verb", "user.username", "objectRef.namespace", "objectRef.resource", "responseStatus.code",
+                  "cluster"):
         values, other = _api_top(client, field, query="NOT verb=list")
         assert [(v.value, v.count) for v in sidebar[field].values] == values and sidebar[field].other == other
-    assert sidebar["cluster"].values is None  # fetched when opened
+
+
+def test_it_counts_sidebar_values_in_the_newest_matches_only(client, admin):
+    from django.utils import timezone
+
+    from auditui.events import search_page
+
+    now = timezone.now()
+    old = [audit_event(username="old-user", time=now - timedelta(hours=2)) for _ in range(search_page.SIDEBAR_SAMPLE)]
+    new = [audit_event(username="new-user", time=now - timedelta(minutes=5)) for _ in range(10)]
+    ingest_events(old + new, cluster="prod")
+    _login(client, admin)
+    _response, page = _page(client)
+    users = next(f for f in page.sidebar if f.key == "user.username")
+    assert page.sidebar_sample == search_page.SIDEBAR_SAMPLE and page.total == search_page.SIDEBAR_SAMPLE + 10
+    assert [(v.value, v.count) for v in users.values] == [("old-user", 490), ("new-user", 10)]
+    assert "in the newest 500" in _response.content.decode()
 
 
 @pytest.mark.parametrize("field", ["cluster", "user.groups", "annotations.authorization.k8s.io/decision"])

@@ -159,3 +159,18 @@ def test_it_purges_nothing_when_everything_is_recent(ingest, time_machine):
     assert tasks.purge_expired_events() == 0
 
     assert AuditEvent.objects.count() == 1
+
+
+def test_it_refreshes_planner_statistics_after_the_nightly_purge(db):
+    from django.db import connection
+
+    from auditui.events import services
+
+    services.purge_expired()
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+            assert cursor.fetchone()[0] == 1
+        else:
+            cursor.execute("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'events_auditevent'")
+            assert cursor.fetchone()[0] is not None

@@ -54,7 +54,7 @@ def to_q(node: Node) -> Q:
 def _compare(key: str, op: str, text: str) -> Q:
     column = column_for(key)
     if column is None:
-        return Q(RawAny(key, LeafTest(op, read_value(text))))
+        return _raw(key, LeafTest(op, read_value(text)))
     if column.kind == "time":
         return _time(column.name, op, _span(text))
     value = read_value(value_for_key(key, text))
@@ -67,6 +67,20 @@ def _compare(key: str, op: str, text: str) -> Q:
     if op == "=":
         return Q(**{column.name: value.text})
     return Q(TextCompare(column.name, op, value.text))
+
+
+_BODY_FLAGS = {"requestObject": "has_request_object", "responseObject": "has_response_object"}
+
+
+def _raw(key: str, test) -> Q:
+    """A condition on a path of the raw event; paths into the request or response body first
+    check the event's body flag (see ``normalize.has_body``), a necessary condition that lets
+    the database skip the many events recorded without bodies before walking any JSON."""
+    condition = Q(RawAny(key, test))
+    for body, flag in _BODY_FLAGS.items():
+        if key == body or key.startswith(body + "."):
+            return Q(**{flag: True}) & condition
+    return condition
 
 
 def _in_set(key: str, values: tuple[str, ...]) -> Q:
@@ -88,7 +102,7 @@ def _in_set(key: str, values: tuple[str, ...]) -> Q:
 def _empty(key: str) -> Q:
     column = column_for(key)
     if column is None:
-        return ~Q(RawAny(key, NON_EMPTY))
+        return ~_raw(key, NON_EMPTY)
     if column.kind == "list":
         return ~Q(ListAny(column.name, NON_EMPTY))
     if column.kind == "text":

@@ -85,6 +85,15 @@ class ObjectRef:
     api_group: str | None = None  # None: any group (the bare resource name was unambiguous)
 
 
+@dataclass(frozen=True)
+class ObjectActivity:
+    """One object among the events a query matched: how many of them, and the newest."""
+
+    ref: ObjectRef  # api_group always set
+    count: int
+    last: AuditRecord
+
+
 class EventStore(ABC):
     """Backends implement these; tests in tests/events/test_store.py run against each."""
 
@@ -120,6 +129,18 @@ class EventStore(ABC):
     @abstractmethod
     def purge(self, *, before: datetime) -> int:
         """Delete events older than ``before``; returns how many went."""
+
+    @abstractmethod
+    def object_activity(
+        self, q: EventQuery, *, kinds: Sequence[tuple[str, str]], limit: int | None = 1000
+    ) -> list[ObjectActivity]:
+        """The objects of these kinds, ``(api_group, resource)`` pairs, that matching events are
+        about: one entry per (cluster, api_group, resource, namespace, name) with the number of
+        matching events and the newest of them (latest ``time``; on a tie, the one stored last).
+        Most recently active first, at most ``limit``. Events without an object name (lists,
+        collections) are left out. A search engine answers it with one terms/composite
+        aggregation over those five keys, a ``max`` of time and a ``top_hits`` of size 1.
+        """
 
 
 def bucket_starts(start: datetime, end: datetime, interval: timedelta) -> list[datetime]:

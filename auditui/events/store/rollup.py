@@ -23,7 +23,33 @@ MIN_HOURS = 3
 
 
 def qualifies(q: EventQuery, group_by: Sequence[str] = ()) -> bool:
-    return q.query is None and set(q.filters) <= ROLLUP_FIELDS and set(group_by) <= ROLLUP_FIELDS
+    return (
+        query_filters(q.query) is not None and set(q.filters) <= ROLLUP_FIELDS and set(group_by) <= ROLLUP_FIELDS
+    )
+
+
+def query_filters(node) -> dict[str, str] | None:
+    """A query that only says ``cluster=a AND verb=delete AND "objectRef.namespace"=x`` (plain
+    values, no wildcards) as column filters; None for anything else. Same readings as the SQL
+    compiler (``query.sql._compare``), so both paths select the same events."""
+    from auditui.events.query import And, Compare
+    from auditui.events.query.fields import column_for, value_for_key
+    from auditui.events.query.values import read_value
+
+    if node is None:
+        return {}
+    found: dict[str, str] = {}
+    for child in node.children if isinstance(node, And) else (node,):
+        if not isinstance(child, Compare) or child.op != "=":
+            return None
+        column = column_for(child.key)
+        if column is None or column.name not in ROLLUP_FIELDS or column.kind != "text":
+            return None
+        value = read_value(value_for_key(child.key, child.value))
+        if value.wildcard or found.get(column.name, value.text) != value.text:
+            return None
+        found[column.name] = value.text
+    return found
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,7 +91,7 @@ def counts(q: EventQuery, part: Split, scope_q: Q) -> QuerySet[HourlyEventCount]
         qs = qs.filter(cluster__in=q.clusters)
     if q.filters:
         qs = qs.filter(**dict(q.filters))
-    return qs
+    return qs.filter(**(query_filters(q.query) or {}))
 
 
 def total(qs: QuerySet[HourlyEventCount]) -> int:

@@ -25,6 +25,7 @@ from auditui.events.store.base import (
     EventQuery,
     EventStore,
     GroupCount,
+    ObjectActivity,
     ObjectRef,
     Page,
     StoreError,
@@ -37,7 +38,11 @@ _RECORD_FIELDS = (
     "impersonated_user", "source_ips", "user_agent", "resource", "subresource", "api_group", "api_version",
     "namespace", "name", "uid", "response_code", "decision", "request_uri", "raw",
 )
+# Derived from the raw event on write (properties of AuditRecord), never read back.
+_DERIVED_FIELDS = ("has_request_object", "has_response_object")
 _PURGE_CHUNK = 5000
+_OBJECT_KEYS = ("cluster", "api_group", "resource", "namespace", "name")
+_IN_CHUNK = 500
 _AGGREGATES = {"avg": Avg, "min": Min, "max": Max, "sum": Sum}
 
 
@@ -100,7 +105,7 @@ _JSON_COLUMNS = frozenset({"user_groups", "source_ips", "raw"})
 
 
 def _insert_statement(connection, records: Sequence[AuditRecord]) -> tuple[str, list[tuple]]:
-    columns = [*_RECORD_FIELDS, "ingested_at"]
+    columns = [*_RECORD_FIELDS, *_DERIVED_FIELDS, "ingested_at"]
     json_cast = "::jsonb" if connection.vendor == "postgresql" else ""
     placeholders = ", ".join(f"%s{json_cast}" if c in _JSON_COLUMNS else "%s" for c in columns)
     quote = connection.ops.quote_name
@@ -120,6 +125,7 @@ def _insert_statement(connection, records: Sequence[AuditRecord]) -> tuple[str, 
             elif name in ("time", "stage_time") and value is not None:
                 value = adapt_time(value)
             row.append(value)
+        row.extend(getattr(record, name) for name in _DERIVED_FIELDS)
         row.append(now)
         rows.append(tuple(row))
     return sql, rows
@@ -298,6 +304,43 @@ class SqlEventStore(EventStore):
             return None
         row = AuditEvent.objects.filter(scope_q(scope), pk=pk).first()
         return to_record(row) if row else None
+
+    def object_activity(
+        self, q: EventQuery, *, kinds: Sequence[tuple[str, str]], limit: int | None = 1000
+    ) -> list[ObjectActivity]:
+        if not kinds:
+            return []
+        kinds_q = Q(pk__in=[])
+        for group, resource in kinds:
+            kinds_q |= Q(api_group=group, resource=resource)
+        # The plain IN lets the planner range-scan the (resource, time) index.
+        resources = sorted({resource for _group, resource in kinds})
+        qs = self.queryset(q).filter(kinds_q, resource__in=resources).exclude(name="")
+        groups = qs.values(*_OBJECT_KEYS).annotate(n=Count("pk"), last=Max("time")).order_by("-last", *_OBJECT_KEYS)
+        groups = list(groups if limit is None else groups[:limit])
+        newest = self._newest_of_groups(qs, groups)
+        return [
+            ObjectActivity(
+                ref=ObjectRef(cluster=g["cluster"], resource=g["resource"], name=g["name"],
+                              namespace=g["namespace"], api_group=g["api_group"]),
+                count=g["n"], last=newest[tuple(g[k] for k in _OBJECT_KEYS)],
+            )
+            for g in groups
+        ]
+
+    @staticmethod
+    def _newest_of_groups(qs: QuerySet[AuditEvent], groups: list[dict]) -> dict[tuple, AuditRecord]:
+        """Each group's newest row: the rows at the groups' last times (through the time index),
+        matched back to their group; ties go to the highest id (stored last)."""
+        wanted = {tuple(g[k] for k in _OBJECT_KEYS): g["last"] for g in groups}
+        times = sorted(set(wanted.values()))
+        best: dict[tuple, AuditEvent] = {}
+        for i in range(0, len(times), _IN_CHUNK):
+            for row in qs.filter(time__in=times[i:i + _IN_CHUNK]):
+                key = tuple(getattr(row, k) for k in _OBJECT_KEYS)
+                if wanted.get(key) == row.time and (key not in best or row.pk > best[key].pk):
+                    best[key] = row
+        return {key: to_record(row) for key, row in best.items()}
 
 
 def _check_aggregation(group_by: Sequence[str], metric: str, field: str | None) -> None:
