@@ -15,6 +15,8 @@ app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
     # Retention: keep AUDITUI_RETENTION_DAYS of events.
+    # Pull sources: each has its own interval (stored as data); this tick hands out the due ones.
+    "pull-due-sources": {"task": "auditui.events.tasks.pull_due_sources", "schedule": 30.0},
     "purge-expired-events": {
         "task": "auditui.events.tasks.purge_expired_events",
         "schedule": crontab(minute=17, hour=3),

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from auditui.events.models import AuditEvent, DropRule, IngestJob
+from auditui.events.models import AuditEvent, DropRule, IngestJob, PullSource
 
 
 @admin.register(DropRule)
@@ -43,3 +43,18 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(PullSource)
+class PullSourceAdmin(admin.ModelAdmin):
+    list_display = ("name", "engine", "index_pattern", "cluster", "enabled", "pulled_total", "checkpoint_time",
+                    "last_success_at", "last_error")
+    list_filter = ("enabled", "engine", "cluster")
+    readonly_fields = ("checkpoint", "checkpoint_time", "pulled_total", "last_run_at", "last_success_at",
+                       "last_error", "next_run_at")
+    actions = ["reset_checkpoint"]
+
+    @admin.action(description="Read again from the beginning (duplicates are skipped)")
+    def reset_checkpoint(self, request, queryset) -> None:
+        count = queryset.update(checkpoint=[], checkpoint_time=None, next_run_at=None)
+        self.message_user(request, f"{count} source(s) will be read from the beginning.")

@@ -164,3 +164,55 @@ class HourlyEventCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hour} {self.cluster}/{self.namespace or '-'} {self.verb}: {self.count}"
+
+
+class PullSource(models.Model):
+    """An Elasticsearch/OpenSearch index that another program (fluent-bit, fluentd, Calico's log
+    collector) fills with audit events; a periodic task copies new events into auditui."""
+
+    class Engine(models.TextChoices):
+        OPENSEARCH = "opensearch", "OpenSearch"
+        ELASTICSEARCH = "elasticsearch", "Elasticsearch"
+
+    name = models.SlugField(max_length=100, unique=True)
+    engine = models.CharField(max_length=16, choices=Engine.choices, default=Engine.OPENSEARCH)
+    url = models.URLField(help_text="e.g. https://search.internal:9200")
+    username = models.CharField(max_length=200, blank=True)
+    password_env = models.CharField(
+        max_length=200, blank=True,
+        help_text="Name of the environment variable holding the password (secrets stay out of the database).",
+    )
+    verify_tls = models.BooleanField(default=True)
+    index_pattern = models.CharField(max_length=255, default="tigera_secure_ee_audit_*")
+    cluster = models.CharField(max_length=253, help_text="Cluster name the pulled events are stored under.")
+    time_field = models.CharField(max_length=100, default="requestReceivedTimestamp")
+    tiebreaker_fields = models.CharField(
+        max_length=255, default="auditID.keyword,stage.keyword",
+        help_text="Keyword fields that order events with the same time (comma-separated).",
+    )
+    batch_size = models.PositiveIntegerField(default=1000)
+    enabled = models.BooleanField(default=True)
+    # The checkpoint: the sort values of the last event pulled (time, then the tiebreakers).
+    checkpoint = models.JSONField(default=list, blank=True, editable=False)
+    checkpoint_time = models.DateTimeField(null=True, blank=True, editable=False)
+    pulled_total = models.BigIntegerField(default=0, editable=False)
+    last_run_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_success_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_error = models.TextField(blank=True, editable=False)
+    next_run_at = models.DateTimeField(null=True, blank=True, editable=False)
+    interval_seconds = models.PositiveIntegerField(default=60)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.index_pattern} → {self.cluster})"
+
+    @property
+    def lag_seconds(self) -> float | None:
+        """How far behind now the newest pulled event is (None before the first event)."""
+        from django.utils import timezone
+
+        if self.checkpoint_time is None:
+            return None
+        return max((timezone.now() - self.checkpoint_time).total_seconds(), 0.0)

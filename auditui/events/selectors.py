@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from auditui.access.scope import ViewerScope
-from auditui.events.models import DropRule, IngestJob
+from auditui.events.models import DropRule, IngestJob, PullSource
 from auditui.events.normalize import AuditRecord
 from auditui.events.store import Bucket, EventQuery, get_store
 
@@ -31,6 +31,7 @@ class Overview:
     failed_24h: int
     drop_rules: list[DropRule]
     recent_jobs: list[IngestJob]
+    pull_sources: list[PullSource]
 
 
 def cluster_summaries(scope: ViewerScope, now: datetime) -> list[ClusterSummary]:
@@ -64,4 +65,5 @@ def overview(scope: ViewerScope, *, is_staff: bool, now: datetime | None = None)
         # Drop rules and uploads are installation-wide facts, shown to staff only.
         drop_rules=list(DropRule.objects.all()) if is_staff else [],
         recent_jobs=list(IngestJob.objects.all()[:5]) if is_staff else [],
+        pull_sources=list(PullSource.objects.all()) if is_staff else [],
     )

@@ -15,3 +15,20 @@ def ingest_upload(job_id: int) -> None:
 @shared_task(name="auditui.events.tasks.purge_expired_events")
 def purge_expired_events() -> int:
     return services.purge_expired()
+
+
+@shared_task(name="auditui.events.tasks.pull_due_sources")
+def pull_due_sources() -> int:
+    from auditui.events import pull
+
+    claimed = pull.claim_due_sources()
+    for source_id in claimed:
+        pull_source.delay(source_id)
+    return len(claimed)
+
+
+@shared_task(name="auditui.events.tasks.pull_source")
+def pull_source(source_id: int) -> None:
+    from auditui.events import pull
+
+    pull.run_source(source_id)
