@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test venv deps deps-dev system-deps lint migrate demo worker beat web clean
+.PHONY: run test venv deps deps-dev system-deps lint migrate demo worker beat web clean opensearch
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,12 @@ migrate: deps
 
 demo: migrate
 	$(BIN)/python manage.py demo
+
+# A single-node OpenSearch 2.19 on 127.0.0.1 in the foreground (needs Java 17+ and Maven; the first run downloads
+# its jars from Maven Central). Port: OPENSEARCH_PORT (default 9200). A fresh data dir each run, unless
+# OPENSEARCH_KEEP_DATA=1 (keeps var/opensearch) or OPENSEARCH_HOME=DIR. See tools/opensearch/README.md.
+opensearch:
+	@bash tools/opensearch/run.sh
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache
