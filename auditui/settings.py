@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "auditui.access",
     "auditui.events",
+    "auditui.policies",
 ]
 
 MIDDLEWARE = [
@@ -120,6 +121,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 
 # --- event store -------------------------------------------------------------------------
 EVENT_STORE_URL = env_str("EVENT_STORE_URL", "sql")
+# Search-engine stores: indices <prefix>-<cluster>-YYYY.MM.DD; writes refresh "wait_for" (searchable on return).
+AUDITUI_INDEX_PREFIX = env_str("AUDITUI_INDEX_PREFIX", "auditui-events")
+AUDITUI_INDEX_REFRESH = env_str("AUDITUI_INDEX_REFRESH", "wait_for")
 AUDITUI_RETENTION_DAYS = env_int("AUDITUI_RETENTION_DAYS", 365)
 AUDITUI_BASE_URL = env_str("AUDITUI_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Largest webhook body accepted, after decompression (the API server batches up to 400 events).
@@ -128,6 +132,13 @@ AUDITUI_INGEST_BATCH_SIZE = env_int("AUDITUI_INGEST_BATCH_SIZE", 1000)
 AUDITUI_EXPORT_MAX_ROWS = env_int("AUDITUI_EXPORT_MAX_ROWS", 100_000)
 # Django's own cap on request bodies must not cut the webhook off before our 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = AUDITUI_WEBHOOK_MAX_BYTES + 1024 * 1024
+
+# --- policy changelog ----------------------------------------------------------------------
+# The kinds whose changes the changelog follows, as kubectl's resource.group. "default" is the
+# built-in list (Kubernetes and admin network policies, Calico policies, tiers, network sets and
+# host endpoints: auditui.policies.kinds.BUILTIN); add others after it, e.g.
+# AUDITUI_POLICY_KINDS=default,ciliumnetworkpolicies.cilium.io
+AUDITUI_POLICY_KINDS = env_list("AUDITUI_POLICY_KINDS", ["default"])
 
 # --- Celery ------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")

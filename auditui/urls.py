@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from auditui.events import api as event_api
 from auditui.events import views as event_views
 from auditui.events.webhook import AuditWebhookView
+from auditui.policies import api as policy_api
 
 
 def healthz(request):
@@ -20,6 +21,9 @@ api_v1 = [
     path("events/histogram", event_api.HistogramView.as_view(), name="api-events-histogram"),
     path("events/fields/<path:field>/top", event_api.TopValuesView.as_view(), name="api-events-top"),
     path("events/<int:event_id>", event_api.EventDetailView.as_view(), name="api-event"),
+    path("policies", policy_api.PolicyListView.as_view(), name="api-policies"),
+    path("policies/<str:resource>/<str:namespace>/<str:name>/changelog", policy_api.ChangelogView.as_view(),
+         name="api-policy-changelog"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]
@@ -27,6 +31,7 @@ api_v1 = [
 urlpatterns = [
     path("", event_views.overview, name="overview"),
     path("events/", include("auditui.events.urls")),
+    path("policies/", include("auditui.policies.urls")),
     path("api/v1/", include(api_v1)),
     path("healthz", healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(template_name="auth/login.html"), name="login"),

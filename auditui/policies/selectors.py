@@ -1,0 +1,208 @@
+"""Reads for the policy changelog: lists of policies and one policy's changelog.
+
+Everything goes through ``get_store()`` with the viewer's scope; the pages and the API both call
+these, so they always agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+from auditui.access.scope import ViewerScope
+from auditui.events.normalize import AuditRecord
+from auditui.events.query.nodes import And, Compare, Empty, InSet, Not
+from auditui.events.store import EventQuery, ObjectRef, get_store
+from auditui.events.store.base import ObjectActivity
+from auditui.policies import history
+from auditui.policies.kinds import PolicyKind, kind_for, policy_kinds, resolve, tier_of
+
+WRITE_VERBS = ("create", "update", "patch", "delete", "deletecollection")
+# Every write request about an object itself (not its status), any stage and outcome.
+WRITES = And((InSet("verb", WRITE_VERBS), Empty("objectRef.subresource")))
+# The writes that changed it: the final stage, not answered with an error. (Written as NOT >= 400
+# rather than < 400: the same events, but SQLite then reads the (resource, time) index instead of
+# scanning every successful request through the response-code index.)
+CHANGES = And((*WRITES.children, Compare("stage", "=", "ResponseComplete"),
+               Not(Compare("responseStatus.code", ">=", "400"))))
+LIST_LIMIT = 1000
+# A window that ends this close to now ends "now": its last change is the current state.
+_NOW_SLACK = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class PolicyRow:
+    """One policy in a list: its changes in the window and its state after the latest one."""
+
+    cluster: str
+    kind: PolicyKind
+    namespace: str
+    name: str
+    tier: str
+    changes: int
+    last_time: datetime
+    last_user: str
+    last_verb: str
+    last_event_id: int | str | None
+    exists: bool
+
+    @property
+    def ref(self) -> ObjectRef:
+        return ObjectRef(self.cluster, self.kind.resource, self.name, self.namespace, self.kind.group)
+
+
+@dataclass(frozen=True)
+class PolicyList:
+    rows: list[PolicyRow]
+    truncated: bool
+    start: datetime | None
+    end: datetime | None
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    clusters: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()  # qualified names; empty: all configured kinds
+    namespace: str = ""
+    user: str = ""
+    text: str = ""
+
+
+def _kinds(filters: ListFilters) -> list[PolicyKind]:
+    if not filters.kinds:
+        return list(policy_kinds())
+    return list({k.qualified: k for text in filters.kinds for k in resolve(text)}.values())
+
+
+def changed_policies(scope: ViewerScope, *, start: datetime | None, end: datetime | None,
+                     filters: ListFilters = ListFilters(), limit: int = LIST_LIMIT,
+                     now: datetime | None = None) -> PolicyList:
+    """Policies with at least one change in [start, end), newest change first. With neither
+    bound, every policy that ever changed (the "all known policies" tab)."""
+    kinds = _kinds(filters)
+    if not kinds or scope.is_empty:
+        return PolicyList([], False, start, end)
+    q = EventQuery(scope=scope, start=start, end=end, clusters=filters.clusters, query=CHANGES,
+                   filters={"namespace": filters.namespace} if filters.namespace else {})
+    store, keys = get_store(), [k.key for k in kinds]
+    found = store.object_activity(q, kinds=keys, limit=limit + 1)
+    truncated = len(found) > limit
+    found = found[:limit]
+    latest = _latest_changes(q, keys, found, end, now or timezone.now())
+    if filters.user:
+        by_user = store.object_activity(replace(q, filters={**q.filters, "username": filters.user}), kinds=keys,
+                                        limit=None)
+        wanted = {a.ref for a in by_user}
+        found = [a for a in found if a.ref in wanted]
+    rows = [_row(a, latest.get(a.ref, a.last)) for a in found if scope.allows(a.ref.cluster, a.ref.namespace)]
+    return PolicyList([r for r in rows if _matches_text(r, filters.text)], truncated, start, end)
+
+
+def _latest_changes(q: EventQuery, keys: list, found: list[ObjectActivity], end: datetime | None,
+                    now: datetime) -> dict[ObjectRef, AuditRecord]:
+    """For a window that ended in the past, each policy's latest change since its start (its
+    current state); for a window ending now, the window's own last change is that already."""
+    if end is None or end >= now - _NOW_SLACK or not found:
+        return {}
+    since = get_store().object_activity(replace(q, end=None), kinds=keys, limit=None)
+    return {a.ref: a.last for a in since}
+
+
+def _row(activity: ObjectActivity, latest: AuditRecord) -> PolicyRow:
+    ref, last = activity.ref, activity.last
+    kind = kind_for(ref.api_group or "", ref.resource)
+    obj = history.version_after(latest, None)[0] if latest.verb not in ("delete", "deletecollection") else None
+    return PolicyRow(
+        cluster=ref.cluster, kind=kind, namespace=ref.namespace, name=ref.name,
+        tier=tier_of(kind, ref.name, obj), changes=activity.count, last_time=last.time,
+        last_user=last.username, last_verb=last.verb, last_event_id=last.id,
+        exists=latest.verb not in ("delete", "deletecollection"),
+    )
+
+
+def _matches_text(row: PolicyRow, text: str) -> bool:
+    if not text:
+        return True
+    needle = text.casefold()
+    haystack = (row.name, row.namespace, row.cluster, row.kind.kind, row.kind.qualified, row.tier, row.last_user)
+    return any(needle in value.casefold() for value in haystack)
+
+
+# --- one policy ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Candidate:
+    cluster: str
+    kind: PolicyKind
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """What a URL names: exactly one object (``ref``), several (``candidates``), or nothing."""
+
+    ref: ObjectRef | None
+    kind: PolicyKind | None
+    candidates: list[Candidate]
+
+
+def find_policy(scope: ViewerScope, resource: str, namespace: str, name: str, cluster: str = "") -> Lookup:
+    """Resolve ``/policies/{resource}/{namespace or -}/{name}/?cluster=`` among the objects the
+    viewer may see. Out of scope and unknown look the same: nothing."""
+    kinds = resolve(resource)
+    namespace = "" if namespace == "-" else namespace
+    if not kinds or scope.is_empty or not name:
+        return Lookup(None, None, [])
+    q = EventQuery(scope=scope, clusters=(cluster,) if cluster else (), query=WRITES,
+                   filters={"namespace": namespace, "name": name})
+    groups = get_store().aggregate(q, group_by=["cluster", "api_group", "resource"], limit=None)
+    candidates = [
+        Candidate(c, k) for c, g, r in sorted(x.keys for x in groups)
+        for k in kinds if k.key == (g, r) and scope.allows(c, namespace)
+    ]
+    if len(candidates) != 1:
+        return Lookup(None, None, candidates)
+    only = candidates[0]
+    return Lookup(ObjectRef(only.cluster, only.kind.resource, name, namespace, only.kind.group), only.kind,
+                  candidates)
+
+
+def policy_changelog(scope: ViewerScope, ref: ObjectRef, *, start: datetime | None = None,
+                     end: datetime | None = None) -> history.Changelog:
+    """The changes of one object, rebuilt from its write events (see ``history``): all of them, or
+    those received in [start, end). A window reads only its own events plus the few before it
+    that give the version it starts from, so a busy policy's last day costs what a day costs."""
+    if not scope.allows(ref.cluster, ref.namespace):
+        return history.Changelog()
+    store = get_store()
+    records = store.history(EventQuery(scope=scope, start=start, end=end, query=WRITES), ref)
+    if start is None:
+        return history.build_changelog(records)
+    base = _base_records(scope, ref, start)
+    return history.window(history.build_changelog(base + records), start)
+
+
+BASE_PAGE = 25
+BASE_PAGES = 4
+
+
+def _base_records(scope: ViewerScope, ref: ObjectRef, start: datetime) -> list[AuditRecord]:
+    """The changes just before ``start``, back to one that tells the whole object (a recorded
+    response, a create or update body, or a delete), oldest first; at most a hundred."""
+    filters = {"resource": ref.resource, "namespace": ref.namespace, "name": ref.name}
+    if ref.api_group is not None:
+        filters["api_group"] = ref.api_group
+    q = EventQuery(scope=scope, end=start, clusters=(ref.cluster,), query=CHANGES, filters=filters)
+    found: list[AuditRecord] = []
+    cursor = None
+    for _ in range(BASE_PAGES):
+        page = get_store().search(q, page_size=BASE_PAGE, cursor=cursor)
+        for record in page.records:  # newest first
+            found.append(record)
+            if history.self_contained(record):
+                return found[::-1]
+        if not page.next_cursor:
+            break
+        cursor = page.next_cursor
+    return found[::-1]
