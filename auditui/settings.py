@@ -121,9 +121,11 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 
 # --- event store -------------------------------------------------------------------------
 EVENT_STORE_URL = env_str("EVENT_STORE_URL", "sql")
-# Search-engine stores: indices <prefix>-<cluster>-YYYY.MM.DD; writes refresh "wait_for" (searchable on return).
+# Search-engine stores: indices <prefix>-<cluster>-YYYY.MM.DD. Writes do not wait for a refresh
+# ("false": searchable within the index refresh interval, 1 s): "wait_for" caps ingest at about
+# one batch a second; "true" (tests) refreshes on every write.
 AUDITUI_INDEX_PREFIX = env_str("AUDITUI_INDEX_PREFIX", "auditui-events")
-AUDITUI_INDEX_REFRESH = env_str("AUDITUI_INDEX_REFRESH", "wait_for")
+AUDITUI_INDEX_REFRESH = env_str("AUDITUI_INDEX_REFRESH", "false")
 AUDITUI_RETENTION_DAYS = env_int("AUDITUI_RETENTION_DAYS", 365)
 AUDITUI_BASE_URL = env_str("AUDITUI_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Largest webhook body accepted, after decompression (the API server batches up to 400 events).

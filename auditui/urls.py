@@ -20,7 +20,7 @@ api_v1 = [
     path("events/export", event_api.ExportView.as_view(), name="api-events-export"),
     path("events/histogram", event_api.HistogramView.as_view(), name="api-events-histogram"),
     path("events/fields/<path:field>/top", event_api.TopValuesView.as_view(), name="api-events-top"),
-    path("events/<int:event_id>", event_api.EventDetailView.as_view(), name="api-event"),
+    path("events/<str:event_id>", event_api.EventDetailView.as_view(), name="api-event"),
     path("policies", policy_api.PolicyListView.as_view(), name="api-policies"),
     path("policies/<str:resource>/<str:namespace>/<str:name>/changelog", policy_api.ChangelogView.as_view(),
          name="api-policy-changelog"),

@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 from auditui.events.ingest import ingest_events
 from tests.factories import audit_event
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("backend_store")]
 
 
 @pytest.fixture

@@ -1,0 +1,81 @@
+"""The EventStore on Elasticsearch 8/9, through Elastic's client (``EVENT_STORE_URL=elasticsearch://…``).
+
+Request bodies are the ones OpenSearch gets too (``search_engine.py``, built with
+``elasticsearch.dsl``). What differs here: the client, and the point-in-time endpoints
+(``POST /<index>/_pit`` answering ``id``, ``DELETE /_pit`` with one ``id``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from elasticsearch import ApiError, Elasticsearch, NotFoundError
+
+from auditui.events.store.search_engine import (
+    PIT_KEEP_ALIVE,
+    EngineConfig,
+    PitGone,
+    SearchEngineError,
+    SearchEngineStore,
+)
+
+
+def _client(config: EngineConfig) -> Elasticsearch:
+    options: dict = {"verify_certs": config.verify_certs, "request_timeout": 30}
+    if not config.verify_certs:
+        options["ssl_show_warn"] = False
+    if config.username is not None:
+        options["basic_auth"] = (config.username, config.password or "")
+    if config.ca_certs:
+        options["ca_certs"] = config.ca_certs
+    return Elasticsearch(hosts=[config.url], **options)
+
+
+class ElasticsearchEventStore(SearchEngineStore):
+    def __init__(self, config: EngineConfig, *, prefix: str, refresh: str = "wait_for") -> None:
+        super().__init__(config, prefix=prefix, refresh=refresh)
+        self.client = _client(config)
+
+    def _bulk(self, operations: list[dict]) -> list[dict]:
+        try:
+            return self.client.bulk(operations=operations, refresh=self.refresh)["items"]
+        except ApiError as exc:
+            raise SearchEngineError(f"bulk write failed: {exc}") from exc
+
+    def _search(self, index: str | None, body: dict) -> dict:
+        return self.client.search(index=index, body=body).body
+
+    def _count(self, index: str, body: dict) -> int:
+        return self.client.count(index=index, body=body)["count"]
+
+    def _put_template(self, name: str, body: dict) -> None:
+        self.client.indices.put_index_template(name=name, body=body)
+
+    def _delete_template(self, name: str) -> None:
+        with contextlib.suppress(NotFoundError):
+            self.client.indices.delete_index_template(name=name)
+
+    def _open_pit(self, index: str) -> str:
+        return self.client.open_point_in_time(index=index, keep_alive=PIT_KEEP_ALIVE)["id"]
+
+    def _search_pit(self, body: dict) -> dict:
+        try:
+            return self.client.search(body=body).body
+        except NotFoundError as exc:
+            raise PitGone from exc
+
+    def _close_pit(self, pit: str) -> None:
+        self.client.close_point_in_time(id=pit)
+
+    def _indices(self, pattern: str) -> list[str]:
+        rows = self.client.cat.indices(index=pattern, format="json", h="index")
+        return [row["index"] for row in rows.body]
+
+    def _delete_index(self, name: str) -> None:
+        self.client.indices.delete(index=name, ignore_unavailable=True)
+
+    def _delete_by_query(self, index: str, body: dict) -> int:
+        return self.client.delete_by_query(index=index, body=body, refresh=True, conflicts="proceed")["deleted"]
+
+    def _refresh(self, index: str) -> None:
+        self.client.indices.refresh(index=index, allow_no_indices=True)

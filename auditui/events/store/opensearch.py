@@ -1,0 +1,80 @@
+"""The EventStore on OpenSearch 2.x, through opensearch-py (``EVENT_STORE_URL=opensearch://…``).
+
+Everything but the transport is shared with Elasticsearch (``search_engine.py``). What differs
+here: the point-in-time endpoints (``POST /<index>/_search/point_in_time`` answering ``pit_id``,
+``DELETE /_search/point_in_time`` with a list of ids).
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from opensearchpy import NotFoundError, OpenSearch, TransportError
+
+from auditui.events.store.search_engine import (
+    PIT_KEEP_ALIVE,
+    EngineConfig,
+    PitGone,
+    SearchEngineError,
+    SearchEngineStore,
+)
+
+
+def _client(config: EngineConfig) -> OpenSearch:
+    options = {"verify_certs": config.verify_certs, "ssl_show_warn": config.verify_certs, "timeout": 30}
+    if config.username is not None:
+        options["http_auth"] = (config.username, config.password or "")
+    if config.ca_certs:
+        options["ca_certs"] = config.ca_certs
+    return OpenSearch(hosts=[config.url], **options)
+
+
+class OpenSearchEventStore(SearchEngineStore):
+    def __init__(self, config: EngineConfig, *, prefix: str, refresh: str = "wait_for") -> None:
+        super().__init__(config, prefix=prefix, refresh=refresh)
+        self.client = _client(config)
+
+    def _bulk(self, operations: list[dict]) -> list[dict]:
+        try:
+            return self.client.bulk(body=operations, params={"refresh": self.refresh})["items"]
+        except TransportError as exc:
+            raise SearchEngineError(f"bulk write failed: {exc}") from exc
+
+    def _search(self, index: str | None, body: dict) -> dict:
+        return self.client.search(index=index, body=body)
+
+    def _count(self, index: str, body: dict) -> int:
+        return self.client.count(index=index, body=body)["count"]
+
+    def _put_template(self, name: str, body: dict) -> None:
+        self.client.indices.put_index_template(name=name, body=body)
+
+    def _delete_template(self, name: str) -> None:
+        with contextlib.suppress(NotFoundError):
+            self.client.indices.delete_index_template(name=name)
+
+    def _open_pit(self, index: str) -> str:
+        return self.client.create_pit(index=index, params={"keep_alive": PIT_KEEP_ALIVE})["pit_id"]
+
+    def _search_pit(self, body: dict) -> dict:
+        try:
+            return self.client.search(body=body)
+        except NotFoundError as exc:
+            raise PitGone from exc
+
+    def _close_pit(self, pit: str) -> None:
+        self.client.delete_pit(body={"pit_id": [pit]})
+
+    def _indices(self, pattern: str) -> list[str]:
+        rows = self.client.cat.indices(index=pattern, params={"format": "json", "h": "index"})
+        return [row["index"] for row in rows]
+
+    def _delete_index(self, name: str) -> None:
+        self.client.indices.delete(index=name, params={"ignore_unavailable": "true"})
+
+    def _delete_by_query(self, index: str, body: dict) -> int:
+        params = {"refresh": "true", "conflicts": "proceed"}
+        return self.client.delete_by_query(index=index, body=body, params=params)["deleted"]
+
+    def _refresh(self, index: str) -> None:
+        self.client.indices.refresh(index=index, params={"allow_no_indices": "true"})

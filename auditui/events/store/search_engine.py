@@ -1,0 +1,524 @@
+"""What the OpenSearch and Elasticsearch event stores share: index layout, request bodies, the
+store logic. A backend (``opensearch.py``, ``elasticsearch.py``) only says how to send them.
+
+Layout. One index per cluster and UTC day, ``<prefix>-<cluster>-YYYY.MM.DD`` (the cluster name
+lower-cased, characters an index name cannot hold replaced, and then a hash of the real name so
+that two clusters never share an index), created on first write from the index template
+``<prefix>`` (mappings in ``dsl.MAPPINGS``). Reads go to ``<prefix>-*``, or to the days of the
+query's time range when it names few.
+
+Identity. The document id is a hash of (cluster, auditID, stage), written with ``op_type=create``:
+the engine answers 409 for an event it already has, which counts as a duplicate. Any other
+failed item raises ``SearchEngineError`` after the batch (the items that went in stay in, and
+a retry counts them as duplicates).
+
+Refresh. Writes pass ``refresh`` from ``AUDITUI_INDEX_REFRESH``: ``wait_for`` (default) returns
+once the events are searchable, without forcing a refresh per batch; tests use ``true``.
+
+Paging. Results are sorted on ``time_us`` (microseconds) descending, then ``seq`` (the order of
+storing), then ``event_id``, which is unique, so ``search_after`` alone never repeats or skips an
+event. The cursor holds those sort values and, from the second page on, a point-in-time id:
+paging then reads one snapshot.
+A point in time is opened only when someone asks for a second page (so a busy search page does
+not keep hundreds open), kept alive ``PIT_KEEP_ALIVE`` between pages, closed on the last page,
+and forgotten (falling back to a plain ``search_after``) when it expired or could not be opened.
+
+Retention. ``purge`` deletes whole daily indices before the cut-off day and uses
+``_delete_by_query`` for the day the cut-off falls in.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import re
+import time
+from abc import abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import orjson
+from elasticsearch.dsl import Q, Search
+
+from auditui.access.scope import ViewerScope
+from auditui.events.normalize import AuditRecord
+from auditui.events.store import dsl
+from auditui.events.store.base import (
+    LIST_FIELDS,
+    Bucket,
+    EventQuery,
+    EventStore,
+    GroupCount,
+    ObjectActivity,
+    ObjectRef,
+    Page,
+    StoreError,
+    WriteResult,
+    bucket_starts,
+)
+
+PIT_KEEP_ALIVE = "2m"
+BULK_CHUNK = 500
+COMPOSITE_PAGE = 1000
+HISTORY_PAGE = 1000
+# A point-in-time id grows with the shards it covers; past this it is not put in a cursor.
+MAX_PIT_ID = 2048
+# Up to this many days, reads name the daily indices; beyond, the whole prefix.
+MAX_DAY_PATTERNS = 31
+TEMPLATE_PRIORITY = 200
+# Newest first; among events of the same microsecond, the one stored last first (as the SQL
+# store's id order); event_id makes the order total.
+SEARCH_SORT = ({"time_us": {"order": "desc"}}, {"seq": {"order": "desc"}}, {"event_id": {"order": "desc"}})
+HISTORY_SORT = ({"time_us": {"order": "asc"}}, {"seq": {"order": "asc"}}, {"event_id": {"order": "asc"}})
+SORT_VALUES = len(SEARCH_SORT)
+_INDEX_DAY = re.compile(r"-(\d{4})\.(\d{2})\.(\d{2})$")
+_UNSAFE = re.compile(r"[^a-z0-9_.-]")
+_EVENT_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+class SearchEngineError(RuntimeError):
+    """The search engine refused a write or a request that should have worked; says why."""
+
+
+class PitGone(Exception):
+    """The point in time named by a cursor expired or was closed."""
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """``EVENT_STORE_URL`` taken apart: ``opensearch://[user:pass@]host:port[?opt=…]``.
+
+    Schemes: ``opensearch``, ``opensearch+https``, ``elasticsearch``, ``elasticsearch+https``.
+    Options: ``verify_certs=false``, ``ca_certs=/path``, ``shards=N``, ``replicas=N``.
+    """
+
+    engine: str
+    url: str  # http(s)://host:port, without credentials
+    username: str | None = None
+    password: str | None = None
+    verify_certs: bool = True
+    ca_certs: str | None = None
+    shards: int = 1
+    replicas: int | None = None
+    options: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_url(cls, url: str) -> EngineConfig:
+        parts = urlsplit(url)
+        engine, _, transport = parts.scheme.lower().partition("+")
+        if engine not in ("opensearch", "elasticsearch") or transport not in ("", "http", "https"):
+            raise ValueError(f"not a search engine URL: {url!r}")
+        if not parts.hostname:
+            raise ValueError(f"{url!r} names no host")
+        options = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+        return cls(
+            engine=engine,
+            url=f"{transport or 'http'}://{host}:{parts.port or 9200}",
+            username=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password else None,
+            verify_certs=options.get("verify_certs", "true").lower() not in ("false", "0", "no"),
+            ca_certs=options.get("ca_certs"),
+            shards=int(options.get("shards", 1)),
+            replicas=int(options["replicas"]) if "replicas" in options else None,
+            options=options,
+        )
+
+
+def safe_cluster(cluster: str) -> str:
+    """The cluster as a part of an index name; unchanged only when it already was a safe one."""
+    safe = _UNSAFE.sub("_", cluster.lower())[:100].lstrip("_.-+") or "_"
+    if safe != cluster:
+        safe += "-" + hashlib.blake2b(cluster.encode(), digest_size=4).hexdigest()
+    return safe
+
+
+def encode_cursor(after: Sequence[Any], pit: str | None) -> str:
+    payload = [*after, pit] if pit else list(after)
+    return base64.urlsafe_b64encode(orjson.dumps(payload)).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[list[Any], str | None]:
+    try:
+        payload = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, TypeError, orjson.JSONDecodeError) as exc:
+        raise StoreError("invalid cursor") from exc
+    n = SORT_VALUES
+    if (
+        not isinstance(payload, list) or len(payload) not in (n, n + 1)
+        or not all(isinstance(v, int) and not isinstance(v, bool) for v in payload[: n - 1])
+        or not isinstance(payload[n - 1], str) or not _EVENT_ID.match(payload[n - 1])
+        or (len(payload) == n + 1 and not isinstance(payload[n], str))
+    ):
+        raise StoreError("invalid cursor")
+    return payload[:n], payload[n] if len(payload) == n + 1 else None
+
+
+# --- request bodies (elasticsearch.dsl builds them offline; both engines take them) -------
+
+def _search(query: dict) -> Search:
+    return Search().query(Q(query)).extra(track_total_hits=False)
+
+
+def search_body(query: dict, *, size: int, sort: Sequence[dict] = SEARCH_SORT,
+                search_after: Sequence[Any] | None = None, pit: str | None = None) -> dict:
+    s = _search(query).sort(*sort).extra(size=size)
+    if search_after:
+        s = s.extra(search_after=list(search_after))
+    if pit:
+        s = s.extra(pit={"id": pit, "keep_alive": PIT_KEEP_ALIVE})
+    return s.to_dict()
+
+
+def count_body(query: dict) -> dict:
+    return {"query": Q(query).to_dict()}
+
+
+def composite_body(query: dict, group_by: Sequence[str], *, metric: str, field: str | None,
+                   after: dict | None = None) -> dict:
+    s = _search(query).extra(size=0)
+    sources = [
+        # A list with no elements has no group (as json_each gives no row); other fields may be
+        # missing (no response code) and then group under None.
+        {f"k{i}": {"terms": {"field": name, "missing_bucket": name not in LIST_FIELDS}}}
+        for i, name in enumerate(group_by)
+    ]
+    options: dict[str, Any] = {"size": COMPOSITE_PAGE, "sources": sources}
+    if after:
+        options["after"] = after
+    groups = s.aggs.bucket("groups", "composite", **options)
+    if metric != "count":
+        groups.metric("value", metric, field=field)
+        groups.metric("values", "value_count", field=field)
+    return s.to_dict()
+
+
+def histogram_body(query: dict, *, step: int, first: datetime, last: datetime) -> dict:
+    s = _search(query).extra(size=0)
+    s.aggs.bucket(
+        "histogram", "date_histogram", field="time", fixed_interval=f"{step}s", min_doc_count=0,
+        # Fixed intervals are rounded from the epoch, like ``bucket_starts``.
+        extended_bounds={"min": int(first.timestamp()) * 1000, "max": int(last.timestamp()) * 1000},
+    )
+    return s.to_dict()
+
+
+OBJECT_KEYS = ("cluster", "api_group", "resource", "namespace", "name")
+ACTIVITY_PAGE = 500
+
+
+def activity_body(query: dict, *, after: dict | None = None) -> dict:
+    """One bucket per object, with its number of events and its newest event (stored last on a tie)."""
+    s = _search(query).extra(size=0)
+    options: dict[str, Any] = {
+        "size": ACTIVITY_PAGE, "sources": [{name: {"terms": {"field": name}}} for name in OBJECT_KEYS],
+    }
+    if after:
+        options["after"] = after
+    objects = s.aggs.bucket("objects", "composite", **options)
+    objects.metric("last", "top_hits", size=1, sort=list(SEARCH_SORT))
+    return s.to_dict()
+
+
+def template_body(prefix: str, *, shards: int, replicas: int | None) -> dict:
+    settings: dict[str, Any] = {"number_of_shards": shards}
+    if replicas is not None:
+        settings["number_of_replicas"] = replicas
+    return {
+        "index_patterns": [f"{prefix}-*"],
+        "priority": TEMPLATE_PRIORITY,
+        "template": {"settings": settings, "mappings": dsl.MAPPINGS},
+        "_meta": {"description": "auditui audit events, one index per cluster and day"},
+    }
+
+
+def _metric_value(metric: str, bucket: dict) -> float | int | None:
+    if metric == "count":
+        return None
+    if not bucket["values"]["value"]:
+        return None  # no response codes in the group: NULL in SQL
+    value = bucket["value"]["value"]
+    return value if metric == "avg" else int(value)
+
+
+def _group_order(group: GroupCount) -> tuple:
+    # Biggest first, then by the keys (None first, as SQLite sorts NULL).
+    return (-group.count, tuple((key is not None, key) for key in group.keys))
+
+
+class SearchEngineStore(EventStore):
+    """The EventStore on a search engine; subclasses implement the ``_``-prefixed transport."""
+
+    def __init__(self, config: EngineConfig, *, prefix: str, refresh: str = "wait_for") -> None:
+        if not prefix or prefix != prefix.lower() or _UNSAFE.search(prefix) or prefix[0] in "_.-+":
+            raise ValueError(f"index prefix {prefix!r}: lower-case letters, digits, '_', '-' and '.' only")
+        if refresh not in ("true", "false", "wait_for"):
+            raise ValueError(f"index refresh {refresh!r}: true, false or wait_for")
+        self.config = config
+        self.prefix = prefix
+        self.refresh = refresh
+        self.pattern = f"{prefix}-*"
+        self._template_ready = False
+
+    # --- the transport, per client library ---------------------------------------------------
+    @abstractmethod
+    def _bulk(self, operations: list[dict]) -> list[dict]:
+        """Send a bulk request with ``self.refresh``; the response items."""
+
+    @abstractmethod
+    def _search(self, index: str | None, body: dict) -> dict: ...
+
+    @abstractmethod
+    def _count(self, index: str, body: dict) -> int: ...
+
+    @abstractmethod
+    def _put_template(self, name: str, body: dict) -> None: ...
+
+    @abstractmethod
+    def _open_pit(self, index: str) -> str: ...
+
+    @abstractmethod
+    def _search_pit(self, body: dict) -> dict:
+        """A search that carries a point in time; raises ``PitGone`` when it expired."""
+
+    @abstractmethod
+    def _close_pit(self, pit: str) -> None: ...
+
+    @abstractmethod
+    def _indices(self, pattern: str) -> list[str]: ...
+
+    @abstractmethod
+    def _delete_index(self, name: str) -> None: ...
+
+    @abstractmethod
+    def _delete_by_query(self, index: str, body: dict) -> int: ...
+
+    @abstractmethod
+    def _refresh(self, index: str) -> None: ...
+
+    @abstractmethod
+    def _delete_template(self, name: str) -> None: ...
+
+    # --- layout --------------------------------------------------------------------------
+    def index_for(self, record: AuditRecord) -> str:
+        return f"{self.prefix}-{safe_cluster(record.cluster)}-{record.time.astimezone(UTC):%Y.%m.%d}"
+
+    def read_target(self, q: EventQuery) -> str:
+        """The indices a query can touch: the days of its range when they are few."""
+        if q.start is None or q.end is None:
+            return self.pattern
+        first, last = q.start.astimezone(UTC).date(), (q.end.astimezone(UTC) - timedelta(microseconds=1)).date()
+        days = (last - first).days + 1
+        if days > MAX_DAY_PATTERNS:
+            return self.pattern
+        return ",".join(f"{self.prefix}-*-{first + timedelta(days=n):%Y.%m.%d}" for n in range(days))
+
+    def ensure_template(self) -> None:
+        if not self._template_ready:
+            self._put_template(
+                self.prefix, template_body(self.prefix, shards=self.config.shards, replicas=self.config.replicas)
+            )
+            self._template_ready = True
+
+    def drop_everything(self) -> None:
+        """Delete this prefix's indices and template (tests, and uninstalling)."""
+        for name in self._indices(self.pattern):
+            self._delete_index(name)
+        self._delete_template(self.prefix)
+        self._template_ready = False
+
+    # --- writes --------------------------------------------------------------------------
+    def write(self, records: Sequence[AuditRecord]) -> WriteResult:
+        if not records:
+            return WriteResult()
+        self.ensure_template()
+        ingested = duplicates = 0
+        errors: list[str] = []
+        for start in range(0, len(records), BULK_CHUNK):
+            operations: list[dict] = []
+            # The order of storing, for ties on time (the SQL store's ids): clock, then position.
+            seq = time.time_ns() // 1000 * 1000
+            for position, record in enumerate(records[start:start + BULK_CHUNK]):
+                doc = dsl.document(record, seq=seq + position)
+                operations.append({"create": {"_index": self.index_for(record), "_id": doc["event_id"]}})
+                operations.append(doc)
+            for item in self._bulk(operations):
+                result = item.get("create") or next(iter(item.values()))
+                status = result.get("status", 500)
+                if 200 <= status < 300:
+                    ingested += 1
+                elif status == 409:
+                    duplicates += 1
+                else:
+                    errors.append(f"{result.get('_id')}: {status} {orjson.dumps(result.get('error')).decode()}")
+        if errors:
+            raise SearchEngineError(
+                f"{len(errors)} of {len(records)} events were not stored "
+                f"({ingested} were, {duplicates} duplicates); first: {errors[0]}"
+            )
+        return WriteResult(ingested=ingested, duplicates=duplicates)
+
+    def purge(self, *, before: datetime) -> int:
+        self._refresh(self.pattern)
+        cutoff_day = before.astimezone(UTC).date()
+        partial = before.astimezone(UTC) > datetime.combine(cutoff_day, datetime.min.time(), tzinfo=UTC)
+        deleted = 0
+        for name in sorted(self._indices(self.pattern)):
+            day = _index_day(name)
+            if day is None:
+                continue
+            if day < cutoff_day:
+                deleted += self._count(name, count_body(dsl.MATCH_ALL))
+                self._delete_index(name)
+            elif day == cutoff_day and partial:
+                query = {"range": {"time_us": {"lt": dsl.micros(before)}}}
+                deleted += self._delete_by_query(name, count_body(query))
+        return deleted
+
+    # --- reads ---------------------------------------------------------------------------
+    def search(self, q: EventQuery, *, page_size: int = 50, cursor: str | None = None) -> Page:
+        after, pit = decode_cursor(cursor) if cursor else (None, None)
+        query, target = dsl.event_query(q), self.read_target(q)
+        if cursor and pit is None:
+            pit = self._try_open_pit(target)  # someone is paging: read one snapshot from here on
+        response = None
+        if pit is not None:
+            try:
+                response = self._search_pit(search_body(query, size=page_size + 1, search_after=after, pit=pit))
+                pit = response.get("pit_id") or pit
+            except PitGone:
+                pit = None
+        if response is None:
+            response = self._search(target, search_body(query, size=page_size + 1, search_after=after))
+        hits = response["hits"]["hits"]
+        records = [dsl.record_from_source(hit["_source"], hit["_id"]) for hit in hits[:page_size]]
+        if len(hits) <= page_size:
+            if pit is not None:
+                self._close_pit_quietly(pit)
+            return Page(records=records, next_cursor=None)
+        # Only our own sort values: Elasticsearch adds a _shard_doc tiebreaker to point-in-time
+        # sorts, and leaves it out again when search_after has just as many values as the sort.
+        last = hits[page_size - 1]["sort"][:SORT_VALUES]
+        return Page(records=records, next_cursor=encode_cursor(last, pit))
+
+    def _try_open_pit(self, target: str) -> str | None:
+        try:
+            pit = self._open_pit(target)
+        except Exception:  # noqa: BLE001 - no snapshot (limit reached, no index): page without one
+            return None
+        if len(pit) > MAX_PIT_ID:
+            self._close_pit_quietly(pit)
+            return None
+        return pit
+
+    def _close_pit_quietly(self, pit: str) -> None:
+        with contextlib.suppress(Exception):  # it expires by itself anyway
+            self._close_pit(pit)
+
+    def count(self, q: EventQuery) -> int:
+        return self._count(self.read_target(q), count_body(dsl.event_query(q)))
+
+    def aggregate(
+        self, q: EventQuery, *, group_by: Sequence[str], metric: str = "count",
+        field: str | None = None, limit: int | None = 10,
+    ) -> list[GroupCount]:
+        from auditui.events.store.sql import _check_aggregation
+
+        _check_aggregation(group_by, metric, field)
+        query, target = dsl.event_query(q), self.read_target(q)
+        groups: list[GroupCount] = []
+        after = None
+        while True:
+            body = composite_body(query, group_by, metric=metric, field=field, after=after)
+            result = self._search(target, body).get("aggregations", {}).get("groups")
+            if not result:
+                break
+            for bucket in result["buckets"]:
+                keys = tuple(bucket["key"][f"k{i}"] for i in range(len(group_by)))
+                groups.append(GroupCount(keys=keys, count=bucket["doc_count"], value=_metric_value(metric, bucket)))
+            after = result.get("after_key")
+            if not after or len(result["buckets"]) < COMPOSITE_PAGE:
+                break
+        groups.sort(key=_group_order)
+        return groups if limit is None else groups[:limit]
+
+    def histogram(self, q: EventQuery, *, interval: timedelta) -> list[Bucket]:
+        if q.start is None or q.end is None:
+            raise StoreError("a histogram needs a start and an end")
+        starts = bucket_starts(q.start, q.end, interval)
+        step = int(interval.total_seconds())
+        body = histogram_body(dsl.event_query(q), step=step, first=starts[0], last=starts[-1])
+        result = self._search(self.read_target(q), body).get("aggregations", {}).get("histogram")
+        counts = {bucket["key"] // 1000: bucket["doc_count"] for bucket in (result or {}).get("buckets", [])}
+        return [Bucket(start=s, count=counts.get(int(s.timestamp()), 0)) for s in starts]
+
+    def history(self, q: EventQuery, obj: ObjectRef) -> list[AuditRecord]:
+        conditions = [dsl.event_query(q)] + [
+            {"term": {name: {"value": value}}}
+            for name, value in (("cluster", obj.cluster), ("resource", obj.resource),
+                                ("namespace", obj.namespace), ("name", obj.name), ("api_group", obj.api_group))
+            if value is not None
+        ]
+        query = dsl.all_of(conditions)
+        sort = HISTORY_SORT
+        records: list[AuditRecord] = []
+        after = None
+        while True:
+            body = search_body(query, size=HISTORY_PAGE, sort=sort, search_after=after)
+            hits = self._search(self.read_target(q), body)["hits"]["hits"]
+            records += [dsl.record_from_source(hit["_source"], hit["_id"]) for hit in hits]
+            if len(hits) < HISTORY_PAGE:
+                return records
+            after = hits[-1]["sort"][:SORT_VALUES]
+
+    def object_activity(
+        self, q: EventQuery, *, kinds: Sequence[tuple[str, str]], limit: int | None = 1000
+    ) -> list[ObjectActivity]:
+        if not kinds:
+            return []
+        kinds_query = dsl.any_of(
+            dsl.all_of([{"term": {"api_group": {"value": group}}}, {"term": {"resource": {"value": resource}}}])
+            for group, resource in kinds
+        )
+        query = dsl.all_of([dsl.event_query(q), kinds_query, dsl.negate({"term": {"name": {"value": ""}}})])
+        found: list[tuple[tuple, ObjectActivity]] = []
+        after = None
+        while True:
+            result = self._search(self.read_target(q), activity_body(query, after=after))
+            groups = result.get("aggregations", {}).get("objects")
+            if not groups:
+                break
+            for bucket in groups["buckets"]:
+                hit = bucket["last"]["hits"]["hits"][0]
+                record = dsl.record_from_source(hit["_source"], hit["_id"])
+                ref = ObjectRef(cluster=record.cluster, resource=record.resource, name=record.name,
+                                namespace=record.namespace, api_group=record.api_group)
+                keys = tuple(bucket["key"][name] for name in OBJECT_KEYS)
+                found.append(((-dsl.micros(record.time), keys), ObjectActivity(ref, bucket["doc_count"], record)))
+            after = groups.get("after_key")
+            if not after or len(groups["buckets"]) < ACTIVITY_PAGE:
+                break
+        found.sort(key=lambda pair: pair[0])
+        activity = [entry for _order, entry in found]
+        return activity if limit is None else activity[:limit]
+
+    def get(self, scope: ViewerScope, event_id: int | str) -> AuditRecord | None:
+        if not isinstance(event_id, str) or not _EVENT_ID.match(event_id):
+            return None
+        query = dsl.all_of([dsl.scope_query(scope), {"ids": {"values": [event_id]}}])
+        hits = self._search(self.pattern, search_body(query, size=1))["hits"]["hits"]
+        return dsl.record_from_source(hits[0]["_source"], hits[0]["_id"]) if hits else None
+
+
+def _index_day(name: str) -> date | None:
+    match = _INDEX_DAY.search(name)
+    if not match:
+        return None
+    try:
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return None

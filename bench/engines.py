@@ -1,0 +1,56 @@
+"""Search engines for the benchmarks: an OpenSearch node (1 GB heap, as issue 4 sets) started
+from tools/opensearch unless OPENSEARCH_URL is given, and the Elasticsearch client's view of it
+through the test proxy (Elastic's server cannot be run here)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from bench.common import ROOT
+
+STORES = ("sql", "opensearch", "elasticsearch")
+
+
+def parse_stores(text: str) -> list[str]:
+    stores = [s.strip() for s in text.split(",") if s.strip()]
+    unknown = set(stores) - set(STORES)
+    if unknown:
+        raise SystemExit(f"--store: unknown {', '.join(sorted(unknown))} (use {', '.join(STORES)})")
+    return stores
+
+
+@contextlib.contextmanager
+def engine_urls(stores: list[str]) -> Iterator[dict[str, str]]:
+    """EVENT_STORE_URL for each requested store, with the services they need running."""
+    urls = {"sql": "sql"}
+    if not {"opensearch", "elasticsearch"} & set(stores):
+        yield urls
+        return
+    sys.path.insert(0, str(ROOT))
+    from tests.opensearch_node import OpenSearchNode
+
+    node = None
+    opensearch = os.environ.get("OPENSEARCH_URL", "").rstrip("/")
+    if not opensearch:
+        os.environ.setdefault("OPENSEARCH_HEAP", "1g")
+        node = OpenSearchNode.start(Path(tempfile.mkdtemp(prefix="auditui-bench-os-")), timeout=180)
+        opensearch = node.url
+    proxy = None
+    try:
+        urls["opensearch"] = "opensearch://" + opensearch.split("://", 1)[1]
+        if "elasticsearch" in stores:
+            from tests.es_proxy import EsProxy
+
+            proxy = EsProxy(opensearch).start()
+            urls["elasticsearch"] = "elasticsearch://" + proxy.url.split("://", 1)[1]
+        yield urls
+    finally:
+        if proxy is not None:
+            proxy.stop()
+        if node is not None:
+            node.stop()

@@ -1,0 +1,94 @@
+"""Ingest benchmark (issue 4): events per second through auditui's ingest path (parse,
+normalise, drop rules, store write) into each event store, side by side.
+
+    .venv/bin/python bench/ingest.py [--events 200000] [--store sql,opensearch,elasticsearch] [--json]
+
+The events are simulated (3 clusters, one day) and generated before the clock starts. SQL
+writes to a fresh SQLite database; the search engines to fresh indices on an OpenSearch node
+with a 1 GB heap (started here unless OPENSEARCH_URL is set), with production refresh settings.
+Target: OpenSearch >= 20,000 events/s on this 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import DATASET_END, ROOT, setup_django  # noqa: E402
+from bench.engines import engine_urls, parse_stores  # noqa: E402
+
+TARGETS = {"opensearch": 20_000}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=200_000)
+    parser.add_argument("--store", default="sql,opensearch,elasticsearch")
+    parser.add_argument("--batch-size", type=int, default=5000)
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON on the last line")
+    args = parser.parse_args()
+    stores = parse_stores(args.store)
+    data_dir = ROOT / "bench" / "out" / "ingest-sql"
+    shutil.rmtree(data_dir, ignore_errors=True)
+    setup_django(data_dir)
+    events = simulated(args.events)
+    rows = []
+    with engine_urls(stores) as urls:
+        for name in stores:
+            rows.append(measure(name, urls[name], events, args.batch_size))
+    out = sys.stderr if args.json else sys.stdout
+    out.write(f"{'store':<16} {'events':>10} {'seconds':>8} {'events/s':>10} {'target':>10}\n")
+    for row in rows:
+        target = f">={row['target']:,}" if row["target"] else ""
+        out.write(f"{row['store']:<16} {row['events']:>10,} {row['seconds']:>8.1f} {row['rate']:>10,.0f} {target:>10}"
+                  f"  {'met' if row['meets_target'] else ('NOT MET' if row['target'] else '')}\n")
+    if args.json:
+        print(json.dumps({"events": args.events, "results": rows}))
+
+
+def simulated(count: int) -> list[tuple[str, dict]]:
+    from datetime import timedelta
+
+    from auditui.events.simulator import default_cluster_names, generate
+
+    clusters = default_cluster_names(3)
+    rate = count / (len(clusters) * 86400)
+    stream = generate(clusters=clusters, start=DATASET_END - timedelta(days=1), days=1, events_per_second=rate,
+                      seed=11)
+    return [pair for pair, _ in zip(stream, range(count), strict=False)]
+
+
+def measure(name: str, url: str, events: list[tuple[str, dict]], batch_size: int) -> dict:
+    from auditui.events.ingest import Ingestor
+    from auditui.events.store import store_for
+
+    # Production refresh policy for search engines: searchable within the refresh interval.
+    store = store_for(url, f"bench-{uuid.uuid4().hex[:8]}", "false")
+    ingestors: dict[str, Ingestor] = {}
+    started = time.perf_counter()
+    for cluster, event in events:
+        ingestor = ingestors.get(cluster)
+        if ingestor is None:
+            ingestor = ingestors[cluster] = Ingestor(cluster=cluster, store=store, batch_size=batch_size)
+        ingestor.feed_value(event, "bench")
+    for ingestor in ingestors.values():
+        ingestor.flush()
+    seconds = time.perf_counter() - started
+    ingested = sum(i.report.ingested for i in ingestors.values())
+    if ingested != len(events):
+        raise SystemExit(f"{name}: stored {ingested} of {len(events)} events")
+    rate = len(events) / seconds
+    target = TARGETS.get(name)
+    return {"store": name, "events": len(events), "seconds": round(seconds, 2), "rate": round(rate),
+            "target": target, "meets_target": None if target is None else rate >= target}
+
+
+if __name__ == "__main__":
+    main()
