@@ -25,8 +25,9 @@ def parse_stores(text: str) -> list[str]:
 
 
 @contextlib.contextmanager
-def engine_urls(stores: list[str]) -> Iterator[dict[str, str]]:
-    """EVENT_STORE_URL for each requested store, with the services they need running."""
+def engine_urls(stores: list[str], home: Path | None = None) -> Iterator[dict[str, str]]:
+    """EVENT_STORE_URL for each requested store, with the services they need running. With
+    ``home``, the OpenSearch node keeps its data there between runs (datasets load once)."""
     urls = {"sql": "sql"}
     if not {"opensearch", "elasticsearch"} & set(stores):
         yield urls
@@ -38,7 +39,8 @@ def engine_urls(stores: list[str]) -> Iterator[dict[str, str]]:
     opensearch = os.environ.get("OPENSEARCH_URL", "").rstrip("/")
     if not opensearch:
         os.environ.setdefault("OPENSEARCH_HEAP", "1g")
-        node = OpenSearchNode.start(Path(tempfile.mkdtemp(prefix="auditui-bench-os-")), timeout=180)
+        directory = home or Path(tempfile.mkdtemp(prefix="auditui-bench-os-"))
+        node = OpenSearchNode.start(directory, timeout=180)
         opensearch = node.url
     proxy = None
     try:
