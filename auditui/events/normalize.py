@@ -154,7 +154,11 @@ def _object_ref(data: dict) -> dict[str, str]:
 def _response_code(data: dict) -> int | None:
     status = data.get("responseStatus")
     code = status.get("code") if isinstance(status, dict) else None
-    return code if isinstance(code, int) and not isinstance(code, bool) else None
+    # HTTP status codes are three digits; anything else (or a number no database column holds)
+    # is kept in the raw event but not indexed, rather than failing the whole batch.
+    if isinstance(code, int) and not isinstance(code, bool) and 0 <= code < 10_000:
+        return code
+    return None
 
 
 def normalize_event(data: Any, *, cluster: str) -> AuditRecord:

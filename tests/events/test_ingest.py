@@ -97,3 +97,12 @@ def test_it_validates_rule_queries():
     with pytest.raises(ValidationError) as error:
         rule.full_clean()
     assert "query" in error.value.message_dict
+
+
+def test_it_stores_events_whose_numbers_no_column_holds():
+    event = audit_event(code=2**70)
+    event["requestObject"] = {"spec": {"replicas": 2**80}}
+    report = ingest_events([event, audit_event()], cluster="c")
+    assert (report.ingested, report.rejected) == (2, 0)
+    stored = AuditEvent.objects.get(audit_id=event["auditID"])
+    assert stored.response_code is None and stored.raw["requestObject"]["spec"]["replicas"] == 2**80

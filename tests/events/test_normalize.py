@@ -95,3 +95,9 @@ def test_it_normalises_every_real_sample_event(sample_files):
     assert {r.stage for r in records} >= {"ResponseComplete", "ResponseStarted"}
     assert {r.level for r in records} == {"Metadata", "Request", "RequestResponse"}
     assert any(r.response_code == 403 and r.impersonated_user for r in records)
+
+
+def test_it_keeps_events_with_impossible_status_codes_without_indexing_the_code():
+    huge = audit_event(code=2**70)
+    assert normalize_event(huge, cluster="c").response_code is None
+    assert normalize_event(audit_event(code=403), cluster="c").response_code == 403

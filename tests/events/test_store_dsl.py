@@ -237,7 +237,8 @@ def test_search_bodies_sort_on_a_unique_tiebreaker_and_carry_the_point_in_time()
         {"k0": {"terms": {"field": "user_groups", "missing_bucket": False}}}]
     template = search_engine.template_body("p", shards=1, replicas=0)
     assert template["index_patterns"] == ["p-*"]
-    assert template["template"]["settings"] == {"number_of_shards": 1, "number_of_replicas": 0}
+    settings = template["template"]["settings"]
+    assert settings == {"number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "5s"}
     assert "flattened" not in str(template) and "flat_object" not in str(template)
 
 

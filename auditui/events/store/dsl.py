@@ -39,7 +39,7 @@ from typing import Any
 from auditui.access.scope import Grant, ViewerScope
 from auditui.events.normalize import AuditRecord
 from auditui.events.query.errors import QueryError
-from auditui.events.query.fields import TEXT_SEARCH_COLUMNS, column_for, is_nonempty, value_for_key
+from auditui.events.query.fields import COLUMNS, TEXT_SEARCH_COLUMNS, column_for, is_nonempty, value_for_key
 from auditui.events.query.nodes import And, Compare, Empty, InSet, Node, Not, Or, Text
 from auditui.events.query.patterns import _units, unescape
 from auditui.events.query.values import Value, ascii_lower, read_value, time_range
@@ -180,6 +180,9 @@ def encode_number(number: int | float | Decimal) -> str:
     return f"N{4999 - adjusted:04d}{complement}~"
 
 
+_COLUMN_PATHS = frozenset(COLUMNS)
+
+
 def raw_entries(raw: Any) -> dict[str, list[str]]:
     """The raw-path entries of an event (see the module docstring)."""
     found: dict[str, set[str]] = {name: set() for name in RAW_FIELDS}
@@ -191,8 +194,10 @@ def raw_entries(raw: Any) -> dict[str, list[str]]:
             continue
         if isinstance(value, dict):
             stack.extend((name if path is None else f"{path}.{name}", child) for name, child in value.items())
-        if path is None:
-            continue  # the event itself has no key
+        if path is None or path in _COLUMN_PATHS:
+            # The event itself has no key; a path that is an indexed column is always queried
+            # through its column, so indexing its values again would only cost time.
+            continue
         if is_nonempty(value):
             found["raw_ne"].add(path)
         _add_leaf(found, path, value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -104,6 +105,14 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
 _JSON_COLUMNS = frozenset({"user_groups", "source_ips", "raw"})
 
 
+def _json_text(value) -> str:
+    """orjson, or the standard library for what orjson refuses (integers beyond 64 bits)."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value)
+
+
 def _insert_statement(connection, records: Sequence[AuditRecord]) -> tuple[str, list[tuple]]:
     columns = [*_RECORD_FIELDS, *_DERIVED_FIELDS, "ingested_at"]
     json_cast = "::jsonb" if connection.vendor == "postgresql" else ""
@@ -121,7 +130,7 @@ def _insert_statement(connection, records: Sequence[AuditRecord]) -> tuple[str, 
         for name in _RECORD_FIELDS:
             value = getattr(record, name)
             if name in _JSON_COLUMNS:
-                value = orjson.dumps(value).decode()
+                value = _json_text(value)
             elif name in ("time", "stage_time") and value is not None:
                 value = adapt_time(value)
             row.append(value)
