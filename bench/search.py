@@ -3,9 +3,9 @@
     .venv/bin/python bench/search.py [--events 5000000] [--store sql,opensearch,elasticsearch] [--runs 30] [--json]
 
 Builds (once, then reuses) a store of N simulated events over 30 days in 3 clusters: SQLite under
-bench/out/search-N, and the same events (same seed) in the search engines, on an OpenSearch node
-(1 GB heap) whose data is kept under bench/out/opensearch; the Elasticsearch backend reaches that
-node through the test proxy (Elastic's server cannot run here). Then times:
+bench/out/search-N, and the same events (same seed) loaded into a fresh OpenSearch node (1 GB heap)
+on every run (or the node at OPENSEARCH_URL, loaded once); the Elasticsearch backend reads the same
+indices through Elastic's client and the test proxy (Elastic's server cannot run here). Then times:
   (a) last 24 h, two filters, first page (page of 50 and the match count, as the API answers)
   (b) histogram over 7 days (auto interval)
   (c) top 10 user.username over 24 h
@@ -64,7 +64,7 @@ def main() -> None:
     dataset = Dataset(events=args.events, days=args.days, clusters=args.clusters)
     stored = ensure_dataset(data_dir, dataset, log=lambda m: print(m, file=sys.stderr))
     results: dict[str, list[Timing]] = {}
-    with engine_urls(stores, home=ROOT / "bench" / "out" / "opensearch") as urls:
+    with engine_urls(stores) as urls:
         for name in stores:
             prefix = f"bench-search-{args.events}"
             store = _store(urls[name], prefix)
@@ -111,7 +111,7 @@ def load_engine(store, dataset: Dataset, expected: int, name: str) -> None:
         ingestor.flush()
     progress.finish()
     elapsed = time.monotonic() - started
-    time.sleep(2)  # writes do not wait for a refresh; the index refreshes every second
+    time.sleep(6)  # writes do not wait for a refresh; the index refreshes every 5 s
     stored = store.count(EventQuery(scope=ViewerScope.all()))
     print(f"loaded {seen:,} events into {name} in {elapsed:.0f} s ({seen / elapsed:,.0f}/s); it holds {stored:,}",
           file=sys.stderr)
