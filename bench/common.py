@@ -57,15 +57,27 @@ def ensure_dataset(data_dir: Path, dataset: Dataset, *, log=print) -> int:
         from auditui.events.models import AuditEvent
 
         return AuditEvent.objects.count()
+    started = time.monotonic()
+    seen, stored = feed_simulated(dataset, store=None, label="building dataset")
+    elapsed = time.monotonic() - started
+    log(f"built {stored:,} events in {elapsed:.0f} s ({seen / elapsed:,.0f} events/s generated and ingested)")
+    _analyze()
+    marker.write_text(json.dumps(dataset.marker))
+    return stored
+
+
+def feed_simulated(dataset: Dataset, *, store, label: str) -> tuple[int, int]:
+    """Generate the dataset's events and ingest them into ``store`` (None: the configured one);
+    returns (events generated, events stored)."""
     from auditui.events.ingest import Ingestor
     from auditui.events.simulator import default_cluster_names, generate
     from auditui.progress import Progress
 
     rate = dataset.events / (dataset.clusters * dataset.days * 86400)
     names = default_cluster_names(dataset.clusters)
-    ingestors = {name: Ingestor(cluster=name, batch_size=5000) for name in names}
-    progress = Progress("building dataset", None, enabled=True)
-    started, seen = time.monotonic(), 0
+    ingestors = {name: Ingestor(cluster=name, store=store, batch_size=5000) for name in names}
+    progress = Progress(label, None, enabled=True)
+    seen = 0
     for cluster, event in generate(clusters=names, start=dataset.start, days=dataset.days,
                                    events_per_second=rate, seed=dataset.seed):
         ingestors[cluster].feed_value(event, "sim")
@@ -75,12 +87,7 @@ def ensure_dataset(data_dir: Path, dataset: Dataset, *, log=print) -> int:
     for ingestor in ingestors.values():
         ingestor.flush()
     progress.finish()
-    elapsed = time.monotonic() - started
-    stored = sum(i.report.ingested for i in ingestors.values())
-    log(f"built {stored:,} events in {elapsed:.0f} s ({seen / elapsed:,.0f} events/s generated and ingested)")
-    _analyze()
-    marker.write_text(json.dumps(dataset.marker))
-    return stored
+    return seen, sum(i.report.ingested for i in ingestors.values())
 
 
 def _analyze() -> None:

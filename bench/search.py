@@ -36,6 +36,7 @@ from bench.common import (  # noqa: E402
     Dataset,
     Timing,
     ensure_dataset,
+    feed_simulated,
     measure,
     print_table,
     setup_django,
@@ -89,27 +90,12 @@ def _store(url: str, prefix: str):
 def load_engine(store, dataset: Dataset, expected: int, name: str) -> None:
     """The same simulated events as the SQL store (same seed), loaded once into the engine."""
     from auditui.access.scope import ViewerScope
-    from auditui.events.ingest import Ingestor
-    from auditui.events.simulator import default_cluster_names, generate
     from auditui.events.store import EventQuery
-    from auditui.progress import Progress
 
     if store.count(EventQuery(scope=ViewerScope.all())) == expected:
         return
-    rate = dataset.events / (dataset.clusters * dataset.days * 86400)
-    names = default_cluster_names(dataset.clusters)
-    ingestors = {n: Ingestor(cluster=n, store=store, batch_size=5000) for n in names}
-    progress = Progress(f"loading {name}", None, enabled=True)
-    started, seen = time.monotonic(), 0
-    for cluster, event in generate(clusters=names, start=dataset.start, days=dataset.days,
-                                   events_per_second=rate, seed=dataset.seed):
-        ingestors[cluster].feed_value(event, "sim")
-        seen += 1
-        if seen % 20000 == 0:
-            progress.update(0, seen)
-    for ingestor in ingestors.values():
-        ingestor.flush()
-    progress.finish()
+    started = time.monotonic()
+    seen, _stored = feed_simulated(dataset, store=store, label=f"loading {name}")
     elapsed = time.monotonic() - started
     time.sleep(6)  # writes do not wait for a refresh; the index refreshes every 5 s
     stored = store.count(EventQuery(scope=ViewerScope.all()))
