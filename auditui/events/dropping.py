@@ -34,8 +34,10 @@ class DropFilter:
             self._compile(rows)
 
     def _compile(self, rows: list[DropRule]) -> None:
-        from auditui.events.query import QueryError, parse
+        # Imported here, once per ingest run, not per event: most installations have no rules.
+        from auditui.events.query import QueryError, matches, parse
 
+        self._matches = matches
         for row in rows:
             try:
                 self.rules.append(_CompiledRule(row.pk, row.name, parse(row.query)))
@@ -47,10 +49,8 @@ class DropFilter:
         """``record``, the already-normalised event, spares the matcher normalising it again."""
         if not self.rules:
             return False
-        from auditui.events.query import matches
-
         for rule in self.rules:
-            if matches(rule.node, event, cluster=self.cluster, record=record):
+            if self._matches(rule.node, event, cluster=self.cluster, record=record):
                 self.counts[rule.pk] += 1
                 return True
         return False

@@ -10,6 +10,7 @@ import orjson
 from django.conf import settings
 
 from auditui.events.normalize import AuditRecord
+from auditui.events.representation import record_json
 from auditui.events.store import EventQuery, get_store
 
 DEFAULT_COLUMNS = (
@@ -81,8 +82,6 @@ def _safe_cell(text: str) -> str:
 
 def json_chunks(records: Iterator[AuditRecord]) -> Iterator[bytes]:
     """A JSON array of events (indexed fields and the whole event), written as it is read."""
-    from auditui.events.api import record_json
-
     yield b"["
     first = True
     for record in records:

@@ -48,16 +48,19 @@ def _password(source: PullSource) -> str | None:
 
 
 def make_client(source: PullSource):
-    """An opensearch-py or elasticsearch client; both answer ``search(index=, body=)``."""
-    password = _password(source)
-    auth = (source.username, password or "") if source.username else None
+    """The same opensearch-py / elasticsearch clients the event stores use; both answer
+    ``search(index=, body=)``."""
+    from auditui.events.store.search_engine import EngineConfig
+
+    config = EngineConfig(
+        engine=source.engine, url=source.url.rstrip("/"), username=source.username or None,
+        password=_password(source), verify_certs=source.verify_tls,
+    )
     if source.engine == PullSource.Engine.ELASTICSEARCH:
-        from elasticsearch import Elasticsearch
-
-        return Elasticsearch(source.url, basic_auth=auth, verify_certs=source.verify_tls, request_timeout=30)
-    from opensearchpy import OpenSearch
-
-    return OpenSearch(hosts=[source.url], http_auth=auth, verify_certs=source.verify_tls, timeout=30)
+        from auditui.events.store.elasticsearch import client_for
+    else:
+        from auditui.events.store.opensearch import client_for
+    return client_for(config)
 
 
 def search_body(source: PullSource, checkpoint: list) -> dict:

@@ -20,7 +20,7 @@ from auditui.events.store.search_engine import (
 )
 
 
-def _client(config: EngineConfig) -> Elasticsearch:
+def client_for(config: EngineConfig) -> Elasticsearch:
     options: dict = {"verify_certs": config.verify_certs, "request_timeout": 30}
     if not config.verify_certs:
         options["ssl_show_warn"] = False
@@ -34,7 +34,7 @@ def _client(config: EngineConfig) -> Elasticsearch:
 class ElasticsearchEventStore(SearchEngineStore):
     def __init__(self, config: EngineConfig, *, prefix: str, refresh: str = "wait_for") -> None:
         super().__init__(config, prefix=prefix, refresh=refresh)
-        self.client = _client(config)
+        self.client = client_for(config)
 
     def _bulk(self, operations: list[dict]) -> list[dict]:
         try:

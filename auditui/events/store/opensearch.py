@@ -20,7 +20,7 @@ from auditui.events.store.search_engine import (
 )
 
 
-def _client(config: EngineConfig) -> OpenSearch:
+def client_for(config: EngineConfig) -> OpenSearch:
     options = {"verify_certs": config.verify_certs, "ssl_show_warn": config.verify_certs, "timeout": 30}
     if config.username is not None:
         options["http_auth"] = (config.username, config.password or "")
@@ -32,7 +32,7 @@ def _client(config: EngineConfig) -> OpenSearch:
 class OpenSearchEventStore(SearchEngineStore):
     def __init__(self, config: EngineConfig, *, prefix: str, refresh: str = "wait_for") -> None:
         super().__init__(config, prefix=prefix, refresh=refresh)
-        self.client = _client(config)
+        self.client = client_for(config)
 
     def _bulk(self, operations: list[dict]) -> list[dict]:
         try:

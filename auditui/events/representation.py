@@ -1,0 +1,41 @@
+"""How an event is shown outside the app (API responses, JSON exports): one shape everywhere."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from auditui.events.normalize import AuditRecord
+
+if TYPE_CHECKING:
+    from rest_framework.request import Request
+
+
+def record_json(record: AuditRecord, request: Request | None = None) -> dict:
+    """One event as the API shows it: the indexed fields, then the whole event."""
+    data = {
+        "id": record.id,
+        "cluster": record.cluster,
+        "time": record.time.isoformat().replace("+00:00", "Z"),
+        "audit_id": record.audit_id,
+        "stage": record.stage,
+        "level": record.level,
+        "verb": record.verb,
+        "username": record.username,
+        "groups": record.user_groups,
+        "impersonated_user": record.impersonated_user,
+        "source_ips": record.source_ips,
+        "user_agent": record.user_agent,
+        "resource": record.resource,
+        "subresource": record.subresource,
+        "api_group": record.api_group,
+        "api_version": record.api_version,
+        "namespace": record.namespace,
+        "name": record.name,
+        "response_code": record.response_code,
+        "decision": record.decision,
+        "request_uri": record.request_uri,
+    }
+    if request is not None:
+        data["url"] = request.build_absolute_uri(f"/events/{record.id}/")
+    data["event"] = record.raw
+    return data
