@@ -95,9 +95,15 @@ def wait_for(what: str, check: Callable[[], Any]) -> Any:
         time.sleep(0.05)
 
 
-def finished_job(job_id: int) -> IngestJob | None:
-    job = IngestJob.objects.get(pk=job_id)
-    return job if job.status in (IngestJob.Status.DONE, IngestJob.Status.FAILED) else None
+def finished_job(finished: FinishedTasks, job: IngestJob, deliveries: int = 1) -> IngestJob:
+    """The job once the worker finished ``deliveries`` tasks for it.
+
+    Waits on the worker's task_postrun signal, not by polling the job: in shared-cache SQLite a
+    reader's table lock makes the worker's write fail at once ("database table is locked")
+    instead of waiting, which a file database in WAL mode (what auditui runs on) never does.
+    """
+    wait_for(f"{deliveries} task(s) for the job to finish", lambda: len(finished.of(job)) >= deliveries)
+    return IngestJob.objects.get(pk=job.pk)
 
 
 GOOD = [audit_event(name=f"pod-{i}") for i in range(3)]
@@ -140,7 +146,7 @@ def test_it_ingests_an_upload_on_a_real_worker_over_redis(transactional_db, redi
         assert running.consumer.connection.transport.driver_type == "redis"
         job = queue_upload("over-redis")
 
-        done = wait_for("the ingest job to finish", lambda: finished_job(job.pk))
+        done = finished_job(finished_tasks, job)
 
     assert_ingested(done, "over-redis")
     assert [state for _id, state in finished_tasks.of(job)] == ["SUCCESS"]
@@ -150,13 +156,12 @@ def test_it_ingests_an_upload_on_a_real_worker_over_redis(transactional_db, redi
 def test_it_does_not_ingest_twice_when_the_task_is_delivered_again(transactional_db, redis_url, finished_tasks):
     with broker(redis_url, {}), worker():
         job = queue_upload("redelivered")
-        first = wait_for("the ingest job to finish", lambda: finished_job(job.pk))
-        first_task_id = wait_for("the first task to finish", lambda: finished_tasks.of(job) and
-                                 finished_tasks.of(job)[0][0])
+        first = finished_job(finished_tasks, job)
+        first_task_id = finished_tasks.of(job)[0][0]
 
         again = ingest_upload.apply_async(args=[job.pk], task_id=first_task_id)  # the same message, redelivered
         extra = ingest_upload.delay(job.pk)  # and a duplicate publish
-        wait_for("both deliveries to finish", lambda: len(finished_tasks.of(job)) == 3)
+        finished_job(finished_tasks, job, deliveries=3)
 
     assert again.id == first_task_id
     assert [task_id for task_id, _state in finished_tasks.of(job)] == [first_task_id, first_task_id, extra.id]
@@ -188,7 +193,7 @@ def test_it_ingests_an_upload_on_a_real_worker_over_the_embedded_broker(transact
         assert running.consumer.connection.transport.driver_type == "filesystem"
         job = queue_upload("embedded")
 
-        done = wait_for("the ingest job to finish", lambda: finished_job(job.pk))
+        done = finished_job(finished_tasks, job)
 
     assert_ingested(done, "embedded")
     assert [state for _id, state in finished_tasks.of(job)] == ["SUCCESS"]
