@@ -16,6 +16,12 @@ from bench.common import ROOT
 STORES = ("sql", "opensearch", "elasticsearch")
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def parse_stores(text: str) -> list[str]:
     stores = [s.strip() for s in text.split(",") if s.strip()]
     unknown = set(stores) - set(STORES)
@@ -25,9 +31,12 @@ def parse_stores(text: str) -> list[str]:
 
 
 @contextlib.contextmanager
-def engine_urls(stores: list[str], home: Path | None = None) -> Iterator[dict[str, str]]:
+def engine_urls(
+    stores: list[str], home: Path | None = None, pids: dict[str, int] | None = None
+) -> Iterator[dict[str, str]]:
     """EVENT_STORE_URL for each requested store, with the services they need running. With
-    ``home``, the OpenSearch node keeps its data there between runs (datasets load once)."""
+    ``home``, the OpenSearch node keeps its data there between runs (datasets load once). When
+    it starts the node itself, its process id goes into ``pids`` (to measure its CPU time)."""
     urls = {"sql": "sql"}
     if not {"opensearch", "elasticsearch"} & set(stores):
         yield urls
@@ -42,6 +51,8 @@ def engine_urls(stores: list[str], home: Path | None = None) -> Iterator[dict[st
         directory = home or Path(tempfile.mkdtemp(prefix="auditui-bench-os-"))
         node = OpenSearchNode.start(directory, timeout=180)
         opensearch = node.url
+        if pids is not None:
+            pids["opensearch"] = pids["elasticsearch"] = node.process.pid
     proxy = None
     try:
         urls["opensearch"] = "opensearch://" + opensearch.split("://", 1)[1]

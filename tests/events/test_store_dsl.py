@@ -159,6 +159,70 @@ def test_it_flattens_raw_paths_through_lists_and_dotted_keys():
     assert set(entries["raw_ne"]) == {"a.b", "a.b.c", "a", "n", "t", "l", "l.x", "o"}
 
 
+def _reference_raw_entries(raw: Any) -> dict[str, set[str]]:
+    """The definition of the raw entries, walked plainly (``dsl.raw_entries`` is the fast one)."""
+    from auditui.events.query.fields import COLUMNS, is_nonempty
+
+    found: dict[str, set[str]] = {name: set() for name in dsl.RAW_FIELDS}
+
+    def leaf(path: str, value: Any) -> None:
+        prefix = dsl.path_prefix(path)
+        if isinstance(value, bool):
+            found["raw_b"].add(prefix + str(value).lower())
+        elif isinstance(value, int | float):
+            found["raw_n"].add(prefix + dsl.encode_number(value))
+        elif isinstance(value, str):
+            if len((prefix + value).encode("utf-8", "surrogatepass")) <= dsl.MAX_TERM_BYTES:
+                found["raw_s"].add(prefix + value)
+            else:
+                found["raw_h"].add(prefix + dsl._digest(value))
+
+    def walk(path: str | None, value: Any) -> None:
+        if isinstance(value, list):
+            for item in value:
+                walk(path, item)
+            return
+        if isinstance(value, dict):
+            for name, child in value.items():
+                walk(name if path is None else f"{path}.{name}", child)
+        if path is None or path in COLUMNS:
+            return
+        if is_nonempty(value):
+            found["raw_ne"].add(path)
+        leaf(path, value)
+
+    walk(None, raw)
+    return found
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=6)
+    | st.sampled_from(["", "x" * (dsl.MAX_TERM_BYTES // 4 + 1), "\u00e9" * (dsl.MAX_TERM_BYTES // 2)]),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(
+        st.sampled_from(["a", "b", "a.b", "", "verb", "objectRef", "namespace", "user", "username", "groups"]),
+        children, max_size=4),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(raw=_json)
+def test_it_finds_the_same_raw_entries_as_the_plain_walk(raw):
+    entries = dsl.raw_entries(raw)
+    assert {name: set(values) for name, values in entries.items()} == _reference_raw_entries(raw)
+    assert all(values == sorted(values) for values in entries.values())
+
+
+def test_it_walks_events_nested_deeper_than_the_recursion_limit():
+    raw: Any = {"a": "bottom"}
+    for _ in range(3000):
+        raw = {"a": raw}
+    entries = dsl.raw_entries(raw)
+    assert len(entries["raw_ne"]) == 3001
+    assert len(entries["raw_s"]) == 1 and entries["raw_s"][0].endswith("=bottom")
+
+
 def test_it_hashes_strings_too_long_for_a_term():
     long = "x" * (dsl.MAX_TERM_BYTES + 1)
     doc = dsl.document(normalize_event(audit_event(requestObject={"data": long}), cluster="c"))

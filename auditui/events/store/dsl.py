@@ -39,7 +39,7 @@ from typing import Any
 from auditui.access.scope import Grant, ViewerScope
 from auditui.events.normalize import AuditRecord
 from auditui.events.query.errors import QueryError
-from auditui.events.query.fields import COLUMNS, TEXT_SEARCH_COLUMNS, column_for, is_nonempty, value_for_key
+from auditui.events.query.fields import COLUMNS, TEXT_SEARCH_COLUMNS, column_for, value_for_key
 from auditui.events.query.nodes import And, Compare, Empty, InSet, Node, Not, Or, Text
 from auditui.events.query.patterns import _units, unescape
 from auditui.events.query.values import Value, ascii_lower, read_value, time_range
@@ -54,7 +54,7 @@ KEYWORD_FIELDS = (
 )
 LIST_FIELDS = ("user_groups", "source_ips")
 RAW_FIELDS = ("raw_s", "raw_n", "raw_b", "raw_h", "raw_ne")
-# Index-only fields: derived from ``raw`` and the columns, left out of the stored _source.
+# Index-only fields: derived from ``raw`` and the columns; searches leave them out of the hits.
 DERIVED_FIELDS = (*RAW_FIELDS, "text_lc")
 # Lucene refuses terms over 32766 UTF-8 bytes; stay clear of it.
 MAX_TERM_BYTES = 32000
@@ -65,15 +65,24 @@ _MICROSECOND = timedelta(microseconds=1)
 _LONG_MIN, _LONG_MAX = -(2**63), 2**63 - 1
 
 
-def _keyword(ignore_above: int | None = COLUMN_IGNORE_ABOVE) -> dict:
-    return {"type": "keyword", "ignore_above": ignore_above} if ignore_above else {"type": "keyword"}
+def _keyword(ignore_above: int | None = COLUMN_IGNORE_ABOVE, *, doc_values: bool = True) -> dict:
+    mapping: dict[str, Any] = {"type": "keyword"}
+    if ignore_above:
+        mapping["ignore_above"] = ignore_above
+    if not doc_values:
+        # Only searched, never sorted on or aggregated: column storage would be indexing time
+        # and disk for nothing.
+        mapping["doc_values"] = False
+    return mapping
 
 
 MAPPINGS: dict = {
     "dynamic": "strict",
     # The raw event is kept whole in _source (``enabled: false``: stored, not indexed); what is
-    # indexed from it lives in the derived fields, which _source leaves out.
-    "_source": {"excludes": list(DERIVED_FIELDS)},
+    # indexed from it lives in the derived fields. Those stay in the stored _source too: leaving
+    # them out with ``_source.excludes`` makes the node parse and write every document's source
+    # again, a third of its indexing time (bench/RESULTS.md); searches filter them out instead
+    # (``search_engine.HIT_SOURCE``).
     "properties": {
         "event_id": {"type": "keyword"},
         "seq": {"type": "long"},
@@ -129,7 +138,8 @@ def document(record: AuditRecord, *, seq: int = 0) -> dict:
     if record.stage_time is not None:
         doc["stage_time"], doc["stage_time_us"] = _iso(record.stage_time), micros(record.stage_time)
     doc["raw"] = record.raw
-    doc["text_lc"] = [ascii_lower(getattr(record, name)) for name in TEXT_SEARCH_COLUMNS]
+    # Distinct values only: a wildcard matches a term, however many times it occurs.
+    doc["text_lc"] = list(dict.fromkeys(ascii_lower(getattr(record, name)) for name in TEXT_SEARCH_COLUMNS))
     doc.update(raw_entries(record.raw))
     return doc
 
@@ -184,40 +194,61 @@ _COLUMN_PATHS = frozenset(COLUMNS)
 
 
 def raw_entries(raw: Any) -> dict[str, list[str]]:
-    """The raw-path entries of an event (see the module docstring)."""
-    found: dict[str, set[str]] = {name: set() for name in RAW_FIELDS}
-    stack: list[tuple[str | None, Any]] = [(None, raw)]
+    """The raw-path entries of an event (see the module docstring).
+
+    This runs for every event written to a search engine, so it is written for speed: exact
+    type checks (values come from a JSON parser) and one pass with an explicit stack (events
+    can nest deeper than Python's recursion limit). tests/events/test_store_dsl.py holds it to
+    a plain reference walk on random JSON.
+    """
+    strings: set[str] = set()
+    numbers: set[str] = set()
+    booleans: set[str] = set()
+    hashed: set[str] = set()
+    nonempty: set[str] = set()
+    columns = _COLUMN_PATHS
+    # The event itself has no key: start from its members (or those of the objects in a list).
+    stack: list[tuple[str, Any]] = []
+    roots = [raw]
+    while roots:
+        root = roots.pop()
+        if type(root) is dict:
+            stack.extend(root.items())
+        elif type(root) is list:
+            roots.extend(root)
     while stack:
         path, value = stack.pop()
-        if isinstance(value, list):
+        kind = type(value)
+        if kind is list:
             stack.extend((path, item) for item in value)
             continue
-        if isinstance(value, dict):
-            stack.extend((name if path is None else f"{path}.{name}", child) for name, child in value.items())
-        if path is None or path in _COLUMN_PATHS:
-            # The event itself has no key; a path that is an indexed column is always queried
-            # through its column, so indexing its values again would only cost time.
+        if kind is dict:
+            stack.extend((f"{path}.{name}", child) for name, child in value.items())
+        # A path that is an indexed column is always queried through its column, so indexing
+        # its values again would only cost time.
+        if value is None or path in columns:
             continue
-        if is_nonempty(value):
-            found["raw_ne"].add(path)
-        _add_leaf(found, path, value)
-    return {name: sorted(entries) for name, entries in found.items()}
-
-
-def _add_leaf(found: dict[str, set[str]], path: str, value: Any) -> None:
-    prefix = path_prefix(path)
-    if isinstance(value, bool):
-        found["raw_b"].add(prefix + ("true" if value else "false"))
-    elif isinstance(value, int | float):
-        # NaN, infinities or absurd exponents are not JSON numbers a query can compare with.
-        with contextlib.suppress(ValueError, ArithmeticError):
-            found["raw_n"].add(prefix + encode_number(value))
-    elif isinstance(value, str):
-        entry = prefix + value
-        if len(entry.encode("utf-8", "surrogatepass")) <= MAX_TERM_BYTES:
-            found["raw_s"].add(entry)
-        else:
-            found["raw_h"].add(prefix + _digest(value))
+        prefix = f"{len(path)}:{path}="
+        if kind is str:
+            if value:
+                nonempty.add(path)
+            entry = prefix + value
+            if len(entry) * 4 <= MAX_TERM_BYTES or len(entry.encode("utf-8", "surrogatepass")) <= MAX_TERM_BYTES:
+                strings.add(entry)
+            else:
+                hashed.add(prefix + _digest(value))
+            continue
+        nonempty.add(path)
+        if kind is bool:
+            booleans.add(prefix + ("true" if value else "false"))
+        elif kind is int or kind is float:
+            # NaN, infinities or absurd exponents are not JSON numbers a query can compare with.
+            with contextlib.suppress(ValueError, ArithmeticError):
+                numbers.add(prefix + encode_number(value))
+    return {
+        "raw_s": sorted(strings), "raw_n": sorted(numbers), "raw_b": sorted(booleans),
+        "raw_h": sorted(hashed), "raw_ne": sorted(nonempty),
+    }
 
 
 def _digest(text: str) -> str:

@@ -12,6 +12,7 @@ import contextlib
 from elasticsearch import ApiError, Elasticsearch, NotFoundError
 
 from auditui.events.store.search_engine import (
+    BULK_FILTER_PATH,
     PIT_KEEP_ALIVE,
     EngineConfig,
     PitGone,
@@ -38,7 +39,9 @@ class ElasticsearchEventStore(SearchEngineStore):
 
     def _bulk(self, operations: list[dict]) -> list[dict]:
         try:
-            return self.client.bulk(operations=operations, refresh=self.refresh)["items"]
+            return self.client.bulk(
+                operations=operations, refresh=self.refresh, filter_path=BULK_FILTER_PATH
+            )["items"]
         except ApiError as exc:
             raise SearchEngineError(f"bulk write failed: {exc}") from exc
 

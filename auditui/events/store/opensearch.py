@@ -12,6 +12,7 @@ import contextlib
 from opensearchpy import NotFoundError, OpenSearch, TransportError
 
 from auditui.events.store.search_engine import (
+    BULK_FILTER_PATH,
     PIT_KEEP_ALIVE,
     EngineConfig,
     PitGone,
@@ -21,7 +22,11 @@ from auditui.events.store.search_engine import (
 
 
 def client_for(config: EngineConfig) -> OpenSearch:
-    options = {"verify_certs": config.verify_certs, "ssl_show_warn": config.verify_certs, "timeout": 30}
+    options = {
+        "verify_certs": config.verify_certs, "ssl_show_warn": config.verify_certs, "timeout": 30,
+        # Bulk writes keep more than one request in flight; each needs its own connection.
+        "pool_maxsize": 8,
+    }
     if config.username is not None:
         options["http_auth"] = (config.username, config.password or "")
     if config.ca_certs:
@@ -36,7 +41,9 @@ class OpenSearchEventStore(SearchEngineStore):
 
     def _bulk(self, operations: list[dict]) -> list[dict]:
         try:
-            return self.client.bulk(body=operations, params={"refresh": self.refresh})["items"]
+            return self.client.bulk(
+                body=operations, params={"refresh": self.refresh, "filter_path": BULK_FILTER_PATH}
+            )["items"]
         except TransportError as exc:
             raise SearchEngineError(f"bulk write failed: {exc}") from exc
 
