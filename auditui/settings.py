@@ -130,7 +130,8 @@ AUDITUI_RETENTION_DAYS = env_int("AUDITUI_RETENTION_DAYS", 365)
 AUDITUI_BASE_URL = env_str("AUDITUI_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Largest webhook body accepted, after decompression (the API server batches up to 400 events).
 AUDITUI_WEBHOOK_MAX_BYTES = env_int("AUDITUI_WEBHOOK_MAX_BYTES", 32 * 1024 * 1024)
-AUDITUI_INGEST_BATCH_SIZE = env_int("AUDITUI_INGEST_BATCH_SIZE", 1000)
+# Events per store write during ingest; 0: the store's own (EventStore.write_batch_size).
+AUDITUI_INGEST_BATCH_SIZE = env_int("AUDITUI_INGEST_BATCH_SIZE", 0)
 AUDITUI_EXPORT_MAX_ROWS = env_int("AUDITUI_EXPORT_MAX_ROWS", 100_000)
 # Django's own cap on request bodies must not cut the webhook off before our 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = AUDITUI_WEBHOOK_MAX_BYTES + 1024 * 1024

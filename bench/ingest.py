@@ -36,7 +36,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--store", default="sql,opensearch,elasticsearch")
-    parser.add_argument("--batch-size", type=int, default=5000)
+    parser.add_argument("--batch-size", type=int, default=None,
+                        help="events per store write (default: what auditui uses, the store's own)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON on the last line")
     args = parser.parse_args()
     stores = parse_stores(args.store)
@@ -81,7 +82,7 @@ def simulated(count: int) -> list[tuple[str, dict]]:
     return [pair for pair, _ in zip(stream, range(count), strict=False)]
 
 
-def ingest(url: str, events: list[tuple[str, dict]], batch_size: int, *, drop: bool = False) -> int:
+def ingest(url: str, events: list[tuple[str, dict]], batch_size: int | None, *, drop: bool = False) -> int:
     """Ingest ``events`` into a fresh store (index prefix) at ``url``; the number stored."""
     from auditui.events.ingest import Ingestor
     from auditui.events.store import store_for
@@ -101,7 +102,7 @@ def ingest(url: str, events: list[tuple[str, dict]], batch_size: int, *, drop: b
     return sum(i.report.ingested for i in ingestors.values())
 
 
-def measure(name: str, url: str, events: list[tuple[str, dict]], batch_size: int, node_pid: int | None) -> dict:
+def measure(name: str, url: str, events: list[tuple[str, dict]], batch_size: int | None, node_pid: int | None) -> dict:
     node_cpu = process_cpu_seconds(node_pid) if node_pid else 0.0
     cpu = time.process_time()
     started = time.perf_counter()

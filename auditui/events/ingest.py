@@ -2,7 +2,7 @@
 
 Idempotent (the store ignores events it already has), never stops on a bad record (each is
 rejected with its position and reason), and constant in memory (batches of
-``AUDITUI_INGEST_BATCH_SIZE``).
+``AUDITUI_INGEST_BATCH_SIZE``, or the store's own ``write_batch_size``).
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ class Ingestor:
             raise ValueError("a cluster name is required")
         self.cluster = cluster
         self.store = store or get_store()
-        self.batch_size = batch_size or settings.AUDITUI_INGEST_BATCH_SIZE
+        self.batch_size = batch_size or settings.AUDITUI_INGEST_BATCH_SIZE or self.store.write_batch_size
         self.report = IngestReport()
         self.drop_filter = DropFilter(cluster)
         self.on_batch = on_batch

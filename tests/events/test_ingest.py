@@ -55,6 +55,24 @@ def test_it_writes_in_batches_of_the_configured_size():
     assert batches == [10, 20, 25]
 
 
+def test_it_writes_in_the_stores_own_batches_unless_a_size_is_configured(settings):
+    from auditui.events.store.sql import SqlEventStore
+
+    class SmallBatches(SqlEventStore):
+        write_batch_size = 7
+
+    def batches() -> list[int]:
+        seen: list[int] = []
+        ingest_events([audit_event() for _ in range(23)], cluster="a", store=SmallBatches(),
+                      on_batch=lambda r: seen.append(r.seen))
+        return seen
+
+    settings.AUDITUI_INGEST_BATCH_SIZE = 0
+    assert batches() == [7, 14, 21, 23]
+    settings.AUDITUI_INGEST_BATCH_SIZE = 10
+    assert batches() == [10, 20, 23]
+
+
 def test_it_ingests_every_real_sample_file(sample_files):
     total = sum(ingest_path(p, cluster="samples").ingested for p in sample_files)
     assert total == 89  # 91 events, two of them the same (cluster, auditID, stage) twice

@@ -97,6 +97,9 @@ class ObjectActivity:
 class EventStore(ABC):
     """Backends implement these; tests in tests/events/test_store.py run against each."""
 
+    # How many records ingest hands to ``write`` at once, unless AUDITUI_INGEST_BATCH_SIZE says.
+    write_batch_size = 1000
+
     @abstractmethod
     def write(self, records: Sequence[AuditRecord]) -> WriteResult:
         """Store records; those already stored (same cluster, auditID, stage) count as duplicates."""

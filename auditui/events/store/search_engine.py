@@ -293,6 +293,10 @@ def _group_order(group: GroupCount) -> tuple:
 class SearchEngineStore(EventStore):
     """The EventStore on a search engine; subclasses implement the ``_``-prefixed transport."""
 
+    # Several bulk requests per write, so that the node indexes one while the next is built
+    # (a write of one chunk would leave one side idle while the other works).
+    write_batch_size = 5 * BULK_CHUNK
+
     def __init__(self, config: EngineConfig, *, prefix: str, refresh: str = "wait_for") -> None:
         if not prefix or prefix != prefix.lower() or _UNSAFE.search(prefix) or prefix[0] in "_.-+":
             raise ValueError(f"index prefix {prefix!r}: lower-case letters, digits, '_', '-' and '.' only")

@@ -25,7 +25,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--json", action="store_true", help='end with {"ingested": N, "duplicates": D, "rejected": R}'
         )
-        parser.add_argument("--batch-size", type=int, default=None, help="events per write (default 1000)")
+        parser.add_argument(
+            "--batch-size", type=int, default=None,
+            help="events per store write (default: AUDITUI_INGEST_BATCH_SIZE, else the store's own: "
+                 "1000 on SQL, 5000 on a search engine)",
+        )
 
     def handle(self, *args, **options) -> None:
         total = IngestReport()
