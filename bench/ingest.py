@@ -55,7 +55,7 @@ def main() -> None:
             if name != "sql":
                 # A running node is warm (its JIT has compiled the indexing paths); so is this one
                 # before the clock starts.
-                ingest(urls[name], events[: len(events) // 5], args.batch_size, drop=True)
+                ingest(urls[name], events, args.batch_size, drop=True)
             rows.append(measure(name, urls[name], events, args.batch_size, pids.get(name)))
     out = sys.stderr if args.json else sys.stdout
     out.write(f"{'store':<16} {'events':>10} {'seconds':>8} {'events/s':>10} {'ingest µs/ev':>13} "
