@@ -233,7 +233,7 @@ class _Builder:
     def add(self, record: AuditRecord) -> None:
         before, before_known = self.current, self.known
         if record.verb in ("delete", "deletecollection"):
-            after, known, source, note = None, True, "", ""
+            after, known, source, note = None, True, "", _delete_note(record)
         else:
             after, source, note = version_after(record, self.current if self.known else None)
             known = after is not None
@@ -271,6 +271,14 @@ class _Builder:
         if uid and not life.uid:
             life.uid = uid
         return life, False
+
+
+def _delete_note(record: AuditRecord) -> str:
+    if record.verb != "deletecollection":
+        return ""
+    if _response_object(record) is not None:
+        return "deleted with the rest of its collection (the response lists it)"
+    return "deleted with the rest of its collection: it existed then, and the request had no selector"
 
 
 def version_after(record: AuditRecord, previous: dict | None) -> tuple[dict | None, str, str]:

@@ -16,7 +16,7 @@ from auditui.events.normalize import AuditRecord
 from auditui.events.query.nodes import And, Compare, Empty, InSet, Not
 from auditui.events.store import EventQuery, ObjectRef, get_store
 from auditui.events.store.base import ObjectActivity
-from auditui.policies import history
+from auditui.policies import bulk_deletes, history
 from auditui.policies.kinds import PolicyKind, kind_for, policy_kinds, resolve, tier_of
 
 WRITE_VERBS = ("create", "update", "patch", "delete", "deletecollection")
@@ -86,28 +86,36 @@ def changed_policies(scope: ViewerScope, *, start: datetime | None, end: datetim
         return PolicyList([], False, start, end)
     q = EventQuery(scope=scope, start=start, end=end, clusters=filters.clusters, query=CHANGES,
                    filters={"namespace": filters.namespace} if filters.namespace else {})
-    store, keys = get_store(), [k.key for k in kinds]
-    found = store.object_activity(q, kinds=keys, limit=limit + 1)
+    keys = [k.key for k in kinds]
+    found = _activity(q, keys, limit + 1, filters.namespace)
     truncated = len(found) > limit
     found = found[:limit]
-    latest = _latest_changes(q, keys, found, end, now or timezone.now())
+    latest = _latest_changes(q, keys, found, end, now or timezone.now(), filters.namespace)
     if filters.user:
-        by_user = store.object_activity(replace(q, filters={**q.filters, "username": filters.user}), kinds=keys,
-                                        limit=None)
+        by_user = _activity(replace(q, filters={**q.filters, "username": filters.user}), keys, None,
+                            filters.namespace)
         wanted = {a.ref for a in by_user}
         found = [a for a in found if a.ref in wanted]
     rows = [_row(a, latest.get(a.ref, a.last)) for a in found if scope.allows(a.ref.cluster, a.ref.namespace)]
     return PolicyList([r for r in rows if _matches_text(r, filters.text)], truncated, start, end)
 
 
+def _activity(q: EventQuery, keys: list, limit: int | None, namespace: str) -> list[ObjectActivity]:
+    """The policies ``q`` finds changes of, with the ones removed by collection deletes counted in."""
+    found = get_store().object_activity(q, kinds=keys, limit=limit)
+    deletes = bulk_deletes.read(q, keys, CHANGES)
+    if deletes:
+        found = bulk_deletes.merge_activity(found, q.scope, deletes, CHANGES, namespace)
+    return found if limit is None else found[:limit]
+
+
 def _latest_changes(q: EventQuery, keys: list, found: list[ObjectActivity], end: datetime | None,
-                    now: datetime) -> dict[ObjectRef, AuditRecord]:
+                    now: datetime, namespace: str) -> dict[ObjectRef, AuditRecord]:
     """For a window that ended in the past, each policy's latest change since its start (its
     current state); for a window ending now, the window's own last change is that already."""
     if end is None or end >= now - _NOW_SLACK or not found:
         return {}
-    since = get_store().object_activity(replace(q, end=None), kinds=keys, limit=None)
-    return {a.ref: a.last for a in since}
+    return {a.ref: a.last for a in _activity(replace(q, end=None), keys, None, namespace)}
 
 
 def _row(activity: ObjectActivity, latest: AuditRecord) -> PolicyRow:
@@ -178,9 +186,12 @@ def policy_changelog(scope: ViewerScope, ref: ObjectRef, *, start: datetime | No
     store = get_store()
     records = store.history(EventQuery(scope=scope, start=start, end=end, query=WRITES), ref)
     if start is None:
-        return history.build_changelog(records)
+        deletes = bulk_deletes.for_object(scope, ref, start=None, end=end, changes=CHANGES)
+        return history.build_changelog(bulk_deletes.with_deletes(records, deletes, ref))
     base = _base_records(scope, ref, start)
-    return history.window(history.build_changelog(base + records), start)
+    # From the version the window starts from (the base tells it), or from the window's start.
+    deletes = bulk_deletes.for_object(scope, ref, start=base[0].time if base else start, end=end, changes=CHANGES)
+    return history.window(history.build_changelog(bulk_deletes.with_deletes(base + records, deletes, ref)), start)
 
 
 BASE_PAGE = 25

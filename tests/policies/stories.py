@@ -7,8 +7,10 @@ from __future__ import annotations
 import copy
 import itertools
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import jsonpatch
 
@@ -140,3 +142,26 @@ def full_lifecycle(story: PolicyStory | None = None) -> PolicyStory:
     story.delete(user="carol@example.com")
     story.create({"podSelector": {}, "policyTypes": ["Ingress"]}, user="dave@example.com")
     return story
+
+
+def delete_collection(stories: Sequence[PolicyStory], *, namespace: str | None, level: str = "RequestResponse",
+                      selector: str | None = None, user: str = "eve@example.com", minutes: float = 10) -> dict:
+    """``kubectl delete <resource> --all [-n namespace] [-l selector]``: one deletecollection event
+    (no object name) that removes ``stories`` (the objects it matched); RequestResponse level
+    lists them in the response."""
+    first = stories[0]
+    at = max(story.clock for story in stories) + timedelta(minutes=minutes)
+    event = audit_event(verb="deletecollection", resource=first.resource, api_group=first.group, namespace=namespace,
+                        name=None, username=user, code=200, time=at, level=level)
+    event["objectRef"]["apiVersion"] = first.version
+    if selector:
+        event["requestURI"] += "?" + urlencode({"labelSelector": selector})
+    if level == "RequestResponse":
+        event["responseObject"] = {
+            "kind": f"{first.kind}List", "apiVersion": f"{first.group}/{first.version}",
+            "metadata": {"resourceVersion": str(next(_revisions))},
+            "items": [copy.deepcopy(story.current) for story in stories],
+        }
+    for story in stories:
+        story.current, story.clock = None, at
+    return event

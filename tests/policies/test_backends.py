@@ -13,7 +13,7 @@ from django.utils import timezone
 from auditui.events.simulator.context import received_stage
 from auditui.events.store import ObjectRef
 from auditui.policies import selectors
-from tests.policies.stories import PolicyStory, full_lifecycle
+from tests.policies.stories import PolicyStory, delete_collection, full_lifecycle
 
 REF = ObjectRef("c1", "networkpolicies", "allow-web", "payments", "networking.k8s.io")
 
@@ -55,3 +55,24 @@ def test_it_answers_the_api_and_finds_the_policy_on_every_backend(lifecycle, cli
     assert body["changes"][2]["diff"][0]["path"] == "spec.ingress[0].ports[1]"
     page = client.get("/policies/networkpolicies/payments/allow-web/")
     assert page.status_code == 200 and page.content.decode().count('data-testid="change"') == 6
+
+
+def test_it_counts_collection_deletes_on_every_backend(backend_store, ingest, everything):
+    start = timezone.now() - timedelta(hours=2)
+    web, deny = PolicyStory(name="allow-web", start=start), PolicyStory(name="deny-all", start=start)
+    cart = PolicyStory(name="cart", namespace="checkout", start=start)
+    for story in (web, deny, cart):
+        story.create({"podSelector": {}})
+        ingest(story.events)
+    ingest([delete_collection([web], namespace="payments", selector="app=web")])  # the response lists it
+    ingest([delete_collection([deny, cart], namespace=None, level="Metadata", minutes=20)])  # inferred: all left
+    now = timezone.now()
+    rows = selectors.changed_policies(everything, start=now - timedelta(days=1), end=now).rows
+    assert sorted((r.namespace, r.name, r.changes, r.exists, r.last_verb) for r in rows) == [
+        ("checkout", "cart", 2, False, "deletecollection"),
+        ("payments", "allow-web", 2, False, "deletecollection"),
+        ("payments", "deny-all", 2, False, "deletecollection"),
+    ]
+    for story in (web, deny, cart):
+        ref = ObjectRef("c1", "networkpolicies", story.name, story.namespace, "networking.k8s.io")
+        assert [c.verb for c in selectors.policy_changelog(everything, ref).changes] == ["create", "deletecollection"]
