@@ -6,6 +6,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import worker_process_init, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "auditui.settings")
 
@@ -22,3 +23,11 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=17, hour=3),
     },
 }
+
+
+@worker_ready.connect  # the worker (and, with the solo pool, the process that runs tasks) is set up
+@worker_process_init.connect  # each prefork child, after the fork
+def _tune_gc(**_kwargs: object) -> None:
+    from auditui.runtime import tune_gc
+
+    tune_gc()

@@ -31,6 +31,10 @@ def setup_django(data_dir: Path) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    # As the web and Celery worker processes are set up (auditui/runtime.py).
+    from auditui.runtime import tune_gc
+
+    tune_gc()
 
 
 @dataclass(frozen=True)
