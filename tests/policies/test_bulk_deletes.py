@@ -123,3 +123,16 @@ def test_it_says_on_the_page_and_in_the_api_how_the_policy_went(three, ingest, c
     body = client.get("/api/v1/policies/networkpolicies/payments/allow-web/changelog").json()
     assert [(c["verb"], c["user"]) for c in body["changes"]] == [("create", "alice@example.com"),
                                                                  ("deletecollection", "eve@example.com")]
+
+
+def test_it_infers_only_the_newest_collection_deletes_in_a_list(three, ingest, everything, monkeypatch):
+    from auditui.policies import bulk_deletes
+
+    monkeypatch.setattr(bulk_deletes, "MAX_INFERRED", 1)
+    ingest([delete_collection([three["web"], three["deny"]], namespace="payments", level="Metadata")])
+    ingest([delete_collection([three["cart"]], namespace="checkout", level="Metadata", minutes=20)])
+    rows = _rows(everything)
+    assert not rows[("checkout", "cart")].exists  # the newest
+    assert rows[("payments", "allow-web")].exists  # older: not inferred in the list
+    # The policy's own changelog still reads every collection delete that may have removed it.
+    assert not policy_changelog(everything, _ref(three["web"])).exists
