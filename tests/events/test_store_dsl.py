@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from auditui.access.scope import Grant, ViewerScope
 from auditui.events.normalize import normalize_event
 from auditui.events.query import Compare, Empty, InSet, Text, escape, matches, parse
-from auditui.events.store import EventQuery, StoreError, dsl, search_engine
+from auditui.events.store import EventQuery, StoreError, dsl
 from auditui.events.store.search_engine import EngineConfig, decode_cursor, encode_cursor, safe_cluster
 from tests.es_proxy import plain_media_type
 from tests.events.test_query_sql import AGREEMENT_QUERIES, CRAFTED, CRAFTED_QUERIES, _queries
@@ -282,28 +282,6 @@ def test_it_builds_an_event_query_with_range_clusters_and_filters():
         {"bool": {"must_not": [{"exists": {"field": "response_code"}}]}},
         {"term": {"verb": {"value": "get"}}},
     ]}}
-
-
-def test_search_bodies_sort_on_a_unique_tiebreaker_and_carry_the_point_in_time():
-    body = search_engine.search_body(dsl.MATCH_ALL, size=51, search_after=[1, 2, "a" * 32], pit="PIT")
-    assert body["sort"] == [{"time_us": {"order": "desc"}}, {"seq": {"order": "desc"}},
-                            {"event_id": {"order": "desc"}}]
-    assert body["search_after"] == [1, 2, "a" * 32]
-    assert body["pit"] == {"id": "PIT", "keep_alive": search_engine.PIT_KEEP_ALIVE}
-    assert "pit" not in search_engine.search_body(dsl.MATCH_ALL, size=1)
-    hist = search_engine.histogram_body(dsl.MATCH_ALL, step=3600, first=datetime(2026, 11, 1, tzinfo=UTC),
-                                        last=datetime(2026, 11, 1, 5, tzinfo=UTC))
-    assert hist["aggs"]["histogram"]["date_histogram"] == {
-        "field": "time", "fixed_interval": "3600s", "min_doc_count": 0,
-        "extended_bounds": {"min": 1793491200000, "max": 1793509200000}}
-    groups = search_engine.composite_body(dsl.MATCH_ALL, ["user_groups"], metric="count", field=None)
-    assert groups["aggs"]["groups"]["composite"]["sources"] == [
-        {"k0": {"terms": {"field": "user_groups", "missing_bucket": False}}}]
-    template = search_engine.template_body("p", shards=1, replicas=0)
-    assert template["index_patterns"] == ["p-*"]
-    settings = template["template"]["settings"]
-    assert settings == {"number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "5s"}
-    assert "flattened" not in str(template) and "flat_object" not in str(template)
 
 
 def test_cursors_round_trip_and_refuse_garbage():

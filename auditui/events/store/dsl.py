@@ -82,7 +82,7 @@ MAPPINGS: dict = {
     # indexed from it lives in the derived fields. Those stay in the stored _source too: leaving
     # them out with ``_source.excludes`` makes the node parse and write every document's source
     # again, a third of its indexing time (bench/RESULTS.md); searches filter them out instead
-    # (``search_engine.HIT_SOURCE``).
+    # (``bodies.HIT_SOURCE``).
     "properties": {
         "event_id": {"type": "keyword"},
         "seq": {"type": "long"},

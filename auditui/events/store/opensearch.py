@@ -11,9 +11,9 @@ import contextlib
 
 from opensearchpy import NotFoundError, OpenSearch, TransportError
 
+from auditui.events.store.bodies import PIT_KEEP_ALIVE
 from auditui.events.store.search_engine import (
     BULK_FILTER_PATH,
-    PIT_KEEP_ALIVE,
     EngineConfig,
     PitGone,
     SearchEngineError,

@@ -1,5 +1,6 @@
-"""What the OpenSearch and Elasticsearch event stores share: index layout, request bodies, the
-store logic. A backend (``opensearch.py``, ``elasticsearch.py``) only says how to send them.
+"""What the OpenSearch and Elasticsearch event stores share: index layout, the store logic (and,
+in ``bodies.py``, the request bodies). A backend (``opensearch.py``, ``elasticsearch.py``) only
+says how to send them.
 
 Layout. One index per cluster and UTC day, ``<prefix>-<cluster>-YYYY.MM.DD`` (the cluster name
 lower-cased, characters an index name cannot hold replaced, and then a hash of the real name so
@@ -45,13 +46,11 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import orjson
-from elasticsearch.dsl import Q, Search
 
 from auditui.access.scope import ViewerScope
 from auditui.events.normalize import AuditRecord
 from auditui.events.store import dsl
 from auditui.events.store.base import (
-    LIST_FIELDS,
     Bucket,
     EventQuery,
     EventStore,
@@ -63,24 +62,30 @@ from auditui.events.store.base import (
     WriteResult,
     bucket_starts,
 )
+from auditui.events.store.bodies import (
+    ACTIVITY_PAGE,
+    COMPOSITE_PAGE,
+    HISTORY_SORT,
+    OBJECT_KEYS,
+    SEARCH_SORT,
+    activity_body,
+    composite_body,
+    count_body,
+    histogram_body,
+    search_body,
+    template_body,
+)
 
-PIT_KEEP_ALIVE = "2m"
 BULK_CHUNK = 1000
 # What a bulk response must say per item (how the write went, and why not); the rest of each
 # item (index, version, shard counts, sequence numbers) is left out by the node.
 BULK_FILTER_PATH = "items.*._id,items.*.status,items.*.error"
 BULKS_IN_FLIGHT = 2
-COMPOSITE_PAGE = 1000
 HISTORY_PAGE = 1000
 # A point-in-time id grows with the shards it covers; past this it is not put in a cursor.
 MAX_PIT_ID = 2048
 # Up to this many days, reads name the daily indices; beyond, the whole prefix.
 MAX_DAY_PATTERNS = 31
-TEMPLATE_PRIORITY = 200
-# Newest first; among events of the same microsecond, the one stored last first (as the SQL
-# store's id order); event_id makes the order total.
-SEARCH_SORT = ({"time_us": {"order": "desc"}}, {"seq": {"order": "desc"}}, {"event_id": {"order": "desc"}})
-HISTORY_SORT = ({"time_us": {"order": "asc"}}, {"seq": {"order": "asc"}}, {"event_id": {"order": "asc"}})
 SORT_VALUES = len(SEARCH_SORT)
 _INDEX_DAY = re.compile(r"-(\d{4})\.(\d{2})\.(\d{2})$")
 _UNSAFE = re.compile(r"[^a-z0-9_.-]")
@@ -190,90 +195,6 @@ def decode_cursor(cursor: str) -> tuple[list[Any], str | None]:
     ):
         raise StoreError("invalid cursor")
     return payload[:n], payload[n] if len(payload) == n + 1 else None
-
-
-# --- request bodies (elasticsearch.dsl builds them offline; both engines take them) -------
-
-# What a hit brings back: the stored source without the index-only derived fields.
-HIT_SOURCE = {"excludes": list(dsl.DERIVED_FIELDS)}
-
-
-def _search(query: dict) -> Search:
-    return Search().query(Q(query)).extra(track_total_hits=False).source(**HIT_SOURCE)
-
-
-def search_body(query: dict, *, size: int, sort: Sequence[dict] = SEARCH_SORT,
-                search_after: Sequence[Any] | None = None, pit: str | None = None) -> dict:
-    s = _search(query).sort(*sort).extra(size=size)
-    if search_after:
-        s = s.extra(search_after=list(search_after))
-    if pit:
-        s = s.extra(pit={"id": pit, "keep_alive": PIT_KEEP_ALIVE})
-    return s.to_dict()
-
-
-def count_body(query: dict) -> dict:
-    return {"query": Q(query).to_dict()}
-
-
-def composite_body(query: dict, group_by: Sequence[str], *, metric: str, field: str | None,
-                   after: dict | None = None) -> dict:
-    s = _search(query).extra(size=0)
-    sources = [
-        # A list with no elements has no group (as json_each gives no row); other fields may be
-        # missing (no response code) and then group under None.
-        {f"k{i}": {"terms": {"field": name, "missing_bucket": name not in LIST_FIELDS}}}
-        for i, name in enumerate(group_by)
-    ]
-    options: dict[str, Any] = {"size": COMPOSITE_PAGE, "sources": sources}
-    if after:
-        options["after"] = after
-    groups = s.aggs.bucket("groups", "composite", **options)
-    if metric != "count":
-        groups.metric("value", metric, field=field)
-        groups.metric("values", "value_count", field=field)
-    return s.to_dict()
-
-
-def histogram_body(query: dict, *, step: int, first: datetime, last: datetime) -> dict:
-    s = _search(query).extra(size=0)
-    s.aggs.bucket(
-        "histogram", "date_histogram", field="time", fixed_interval=f"{step}s", min_doc_count=0,
-        # Fixed intervals are rounded from the epoch, like ``bucket_starts``.
-        extended_bounds={"min": int(first.timestamp()) * 1000, "max": int(last.timestamp()) * 1000},
-    )
-    return s.to_dict()
-
-
-OBJECT_KEYS = ("cluster", "api_group", "resource", "namespace", "name")
-ACTIVITY_PAGE = 500
-
-
-def activity_body(query: dict, *, after: dict | None = None) -> dict:
-    """One bucket per object, with its number of events and its newest event (stored last on a tie)."""
-    s = _search(query).extra(size=0)
-    options: dict[str, Any] = {
-        "size": ACTIVITY_PAGE, "sources": [{name: {"terms": {"field": name}}} for name in OBJECT_KEYS],
-    }
-    if after:
-        options["after"] = after
-    objects = s.aggs.bucket("objects", "composite", **options)
-    objects.metric("last", "top_hits", size=1, sort=list(SEARCH_SORT), _source=HIT_SOURCE)
-    return s.to_dict()
-
-
-def template_body(prefix: str, *, shards: int, replicas: int | None) -> dict:
-    # A 5 s refresh: events are searchable within seconds, and indexing does not pay for a new
-    # segment every second (measured: bench/ingest.py).
-    settings: dict[str, Any] = {"number_of_shards": shards, "refresh_interval": "5s"}
-    if replicas is not None:
-        settings["number_of_replicas"] = replicas
-    return {
-        "index_patterns": [f"{prefix}-*"],
-        "priority": TEMPLATE_PRIORITY,
-        "template": {"settings": settings, "mappings": dsl.MAPPINGS},
-        "_meta": {"description": "auditui audit events, one index per cluster and day"},
-    }
 
 
 def _metric_value(metric: str, bucket: dict) -> float | int | None:
