@@ -45,6 +45,11 @@ class BulkDelete:
     def of(cls, record: AuditRecord) -> BulkDelete:
         return cls(record, _listed(record), _selective(record.request_uri))
 
+    @property
+    def inferred(self) -> bool:
+        """No response says what it removed, and no selector narrowed it: everything then alive."""
+        return self.listed is None and not self.selective
+
     def covers(self, namespace: str, name: str) -> bool | None:
         """Whether it removed this object: True or False when that is known; None when it
         removed it if the object existed then (no response recorded, no selector)."""
@@ -52,7 +57,7 @@ class BulkDelete:
             return False
         if self.listed is not None:
             return (namespace, name) in self.listed
-        return False if self.selective else None
+        return None if self.inferred else False
 
 
 def _listed(record: AuditRecord) -> frozenset[tuple[str, str]] | None:
@@ -125,7 +130,7 @@ def removed_objects(scope: ViewerScope, delete: BulkDelete, changes: Node,
     if delete.listed is not None:
         return [ObjectRef(record.cluster, record.resource, name, namespace, record.api_group)
                 for namespace, name in sorted(delete.listed)]
-    if delete.selective:
+    if not delete.inferred:
         return []
     q = EventQuery(scope=scope, end=record.time, clusters=(record.cluster,), query=changes,
                    filters={"namespace": record.namespace} if record.namespace else {})
@@ -144,7 +149,7 @@ def merge_activity(found: Sequence[ObjectActivity], scope: ViewerScope, deletes:
     removed: dict[ObjectRef, datetime] = {}
     # Inferring reads the kind's objects before each delete; a script that empties a namespace
     # every hour must not make the list read a year of changes thousands of times.
-    inferred = [d for d in deletes if d.listed is None and not d.selective]
+    inferred = [d for d in deletes if d.inferred]
     skipped = {id(d) for d in inferred[:-MAX_INFERRED]}
     for delete in deletes:  # oldest first
         if id(delete) in skipped:

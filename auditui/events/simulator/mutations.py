@@ -6,7 +6,7 @@ it; the simulator then derives the update, merge-patch and strategic-patch bodie
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from random import Random
 
 Ops = list[dict]
@@ -156,18 +156,20 @@ def reorder(rng: Random, obj: dict) -> Ops:
     ]
 
 
-def calico_ingress(rng: Random, obj: dict) -> Ops:
+def _add_rule(rng: Random, obj: dict, direction: str, rules: Sequence[dict], types_field: str) -> Ops:
+    """Append one of ``rules`` to spec.<direction> and make sure the policy's types name it."""
     spec = obj["spec"]
-    return _add_to_list(spec, "ingress", dict(rng.choice(CALICO_INGRESS))) + _ensure_type(
-        spec, "types", "Ingress"
+    return _add_to_list(spec, direction, dict(rng.choice(rules))) + _ensure_type(
+        spec, types_field, direction.capitalize()
     )
+
+
+def calico_ingress(rng: Random, obj: dict) -> Ops:
+    return _add_rule(rng, obj, "ingress", CALICO_INGRESS, "types")
 
 
 def calico_egress(rng: Random, obj: dict) -> Ops:
-    spec = obj["spec"]
-    return _add_to_list(spec, "egress", dict(rng.choice(CALICO_EGRESS))) + _ensure_type(
-        spec, "types", "Egress"
-    )
+    return _add_rule(rng, obj, "egress", CALICO_EGRESS, "types")
 
 
 def _rule_lists(spec: dict) -> list[str]:
@@ -258,16 +260,11 @@ CALICO_POLICY_MUTATIONS: tuple[Mutation, ...] = (
 
 
 def k8s_ingress(rng: Random, obj: dict) -> Ops:
-    spec = obj["spec"]
-    ops = _add_to_list(spec, "ingress", dict(rng.choice(K8S_INGRESS)))
-    return ops + _ensure_type(spec, "policyTypes", "Ingress")
+    return _add_rule(rng, obj, "ingress", K8S_INGRESS, "policyTypes")
 
 
 def k8s_egress(rng: Random, obj: dict) -> Ops:
-    spec = obj["spec"]
-    return _add_to_list(spec, "egress", dict(rng.choice(K8S_EGRESS))) + _ensure_type(
-        spec, "policyTypes", "Egress"
-    )
+    return _add_rule(rng, obj, "egress", K8S_EGRESS, "policyTypes")
 
 
 def k8s_ports(rng: Random, obj: dict) -> Ops:

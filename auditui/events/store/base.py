@@ -94,6 +94,19 @@ class ObjectActivity:
     last: AuditRecord
 
 
+def check_aggregation(group_by: Sequence[str], metric: str, field: str | None) -> None:
+    """Refuse a grouping or metric no backend serves (every backend calls this first)."""
+    if len(group_by) == 1 and group_by[0] in LIST_FIELDS and metric == "count":
+        return
+    unknown = [f for f in group_by if f not in GROUPABLE_FIELDS]
+    if unknown:
+        raise StoreError(f"cannot group by {', '.join(unknown)}")
+    if metric not in METRICS:
+        raise StoreError(f"unknown metric {metric!r}; use one of {', '.join(METRICS)}")
+    if metric != "count" and field not in NUMERIC_FIELDS:
+        raise StoreError(f"metric {metric} needs a numeric field ({', '.join(NUMERIC_FIELDS)})")
+
+
 class EventStore(ABC):
     """Backends implement these; tests in tests/events/test_store.py run against each."""
 

@@ -37,10 +37,10 @@ class ElasticsearchEventStore(SearchEngineStore):
         super().__init__(config, prefix=prefix, refresh=refresh)
         self.client = client_for(config)
 
-    def _bulk(self, operations: list[dict]) -> list[dict]:
+    def _bulk(self, body: bytes) -> list[dict]:
         try:
             return self.client.bulk(
-                operations=operations, refresh=self.refresh, filter_path=BULK_FILTER_PATH
+                operations=body, refresh=self.refresh, filter_path=BULK_FILTER_PATH
             )["items"]
         except ApiError as exc:
             raise SearchEngineError(f"bulk write failed: {exc}") from exc

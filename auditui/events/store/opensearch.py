@@ -39,10 +39,10 @@ class OpenSearchEventStore(SearchEngineStore):
         super().__init__(config, prefix=prefix, refresh=refresh)
         self.client = client_for(config)
 
-    def _bulk(self, operations: list[dict]) -> list[dict]:
+    def _bulk(self, body: bytes) -> list[dict]:
         try:
             return self.client.bulk(
-                body=operations, params={"refresh": self.refresh, "filter_path": BULK_FILTER_PATH}
+                body=body, params={"refresh": self.refresh, "filter_path": BULK_FILTER_PATH}
             )["items"]
         except TransportError as exc:
             raise SearchEngineError(f"bulk write failed: {exc}") from exc

@@ -61,6 +61,7 @@ from auditui.events.store.base import (
     StoreError,
     WriteResult,
     bucket_starts,
+    check_aggregation,
 )
 from auditui.events.store.bodies import (
     ACTIVITY_PAGE,
@@ -232,8 +233,8 @@ class SearchEngineStore(EventStore):
 
     # --- the transport, per client library ---------------------------------------------------
     @abstractmethod
-    def _bulk(self, operations: list[dict]) -> list[dict]:
-        """Send a bulk request with ``self.refresh``; the response items."""
+    def _bulk(self, body: bytes) -> list[dict]:
+        """Send a bulk request (NDJSON) with ``self.refresh``; the response items."""
 
     @abstractmethod
     def _search(self, index: str | None, body: dict) -> dict: ...
@@ -407,9 +408,7 @@ class SearchEngineStore(EventStore):
         self, q: EventQuery, *, group_by: Sequence[str], metric: str = "count",
         field: str | None = None, limit: int | None = 10,
     ) -> list[GroupCount]:
-        from auditui.events.store.sql import _check_aggregation
-
-        _check_aggregation(group_by, metric, field)
+        check_aggregation(group_by, metric, field)
         query, target = dsl.event_query(q), self.read_target(q)
         groups: list[GroupCount] = []
         after = None

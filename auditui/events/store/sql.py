@@ -18,10 +18,7 @@ from auditui.events.models import AuditEvent
 from auditui.events.normalize import AuditRecord
 from auditui.events.store import rollup
 from auditui.events.store.base import (
-    GROUPABLE_FIELDS,
     LIST_FIELDS,
-    METRICS,
-    NUMERIC_FIELDS,
     Bucket,
     EventQuery,
     EventStore,
@@ -32,6 +29,7 @@ from auditui.events.store.base import (
     StoreError,
     WriteResult,
     bucket_starts,
+    check_aggregation,
 )
 
 _RECORD_FIELDS = (
@@ -211,7 +209,7 @@ class SqlEventStore(EventStore):
         self, q: EventQuery, *, group_by: Sequence[str], metric: str = "count",
         field: str | None = None, limit: int | None = 10,
     ) -> list[GroupCount]:
-        _check_aggregation(group_by, metric, field)
+        check_aggregation(group_by, metric, field)
         if len(group_by) == 1 and group_by[0] in LIST_FIELDS:
             return self._aggregate_list_field(q, group_by[0], limit)
         part = rollup.split(q) if metric == "count" and rollup.qualifies(q, group_by) else None
@@ -350,15 +348,3 @@ class SqlEventStore(EventStore):
                 if wanted.get(key) == row.time and (key not in best or row.pk > best[key].pk):
                     best[key] = row
         return {key: to_record(row) for key, row in best.items()}
-
-
-def _check_aggregation(group_by: Sequence[str], metric: str, field: str | None) -> None:
-    if len(group_by) == 1 and group_by[0] in LIST_FIELDS and metric == "count":
-        return
-    unknown = [f for f in group_by if f not in GROUPABLE_FIELDS]
-    if unknown:
-        raise StoreError(f"cannot group by {', '.join(unknown)}")
-    if metric not in METRICS:
-        raise StoreError(f"unknown metric {metric!r}; use one of {', '.join(METRICS)}")
-    if metric != "count" and field not in NUMERIC_FIELDS:
-        raise StoreError(f"metric {metric} needs a numeric field ({', '.join(NUMERIC_FIELDS)})")
