@@ -214,6 +214,17 @@ def test_it_finds_the_same_raw_entries_as_the_plain_walk(raw):
     assert all(values == sorted(values) for values in entries.values())
 
 
+def test_it_finds_the_same_entries_when_its_prefix_cache_overflows(monkeypatch):
+    # The walk remembers the entry prefix of each path; past its bound it starts afresh.
+    monkeypatch.setattr(dsl, "_PREFIXES_MAX", 3)
+    dsl._PREFIXES.clear()
+    raw = {"labels": {f"key-{n}": f"value-{n}" for n in range(10)}, "spec": {"replicas": 3, "paused": False}}
+    for _ in range(2):
+        entries = dsl.raw_entries(raw)
+        assert {name: set(values) for name, values in entries.items()} == _reference_raw_entries(raw)
+        assert len(dsl._PREFIXES) <= 3
+
+
 def test_it_walks_events_nested_deeper_than_the_recursion_limit():
     raw: Any = {"a": "bottom"}
     for _ in range(3000):

@@ -191,6 +191,18 @@ def encode_number(number: int | float | Decimal) -> str:
 
 
 _COLUMN_PATHS = frozenset(COLUMNS)
+# Entry prefixes of the paths seen lately: events repeat the same few hundred paths, and making
+# the prefix again for every value is a fifth of the walk. Bounded, as label and data keys are not.
+_PREFIXES: dict[str, str] = {}
+_PREFIXES_MAX = 20_000
+
+
+def _remember_prefix(path: str) -> str:
+    if len(_PREFIXES) >= _PREFIXES_MAX:
+        _PREFIXES.clear()
+    prefix = _PREFIXES[path] = f"{len(path)}:{path}="
+    return prefix
+
 
 
 def raw_entries(raw: Any) -> dict[str, list[str]]:
@@ -207,6 +219,7 @@ def raw_entries(raw: Any) -> dict[str, list[str]]:
     hashed: set[str] = set()
     nonempty: set[str] = set()
     columns = _COLUMN_PATHS
+    prefixes = _PREFIXES
     # The event itself has no key: start from its members (or those of the objects in a list).
     stack: list[tuple[str, Any]] = []
     roots = [raw]
@@ -220,15 +233,17 @@ def raw_entries(raw: Any) -> dict[str, list[str]]:
         path, value = stack.pop()
         kind = type(value)
         if kind is list:
-            stack.extend((path, item) for item in value)
+            stack += [(path, item) for item in value]
             continue
         if kind is dict:
-            stack.extend((f"{path}.{name}", child) for name, child in value.items())
+            stack += [(f"{path}.{name}", child) for name, child in value.items()]
         # A path that is an indexed column is always queried through its column, so indexing
         # its values again would only cost time.
         if value is None or path in columns:
             continue
-        prefix = f"{len(path)}:{path}="
+        prefix = prefixes.get(path)
+        if prefix is None:
+            prefix = _remember_prefix(path)
         if kind is str:
             if value:
                 nonempty.add(path)
