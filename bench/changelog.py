@@ -1,10 +1,11 @@
 """Policy changelog benchmark (issue 5): p50/p95 of one policy's changelog and of the lists of
-changed policies, on the SQLite store that bench/search.py builds.
+changed policies, on the SQLite store that bench/search.py builds, and with --store on the
+search engines too (the same events loaded into an OpenSearch node, as bench/search.py does).
 
-    .venv/bin/python bench/changelog.py [--events 5000000] [--runs 30] [--json]
+    .venv/bin/python bench/changelog.py [--events 5000000] [--store sql,opensearch] [--runs 30] [--json]
 
 Reuses (or builds once) bench/out/search-<events> (5 M simulated events over 30 days in 3
-clusters by default; --events 300000 for a quick run), then times:
+clusters by default; --events 300000 for a quick run), then times, on each store:
   (a) one policy's changelog as the API answers it: versions rebuilt, a structural diff per change:
       the busiest policy's last 24 h (what the changed-policies list links to), its whole history
       (for scale), and the whole history of the policy with the most changes up to 100, if any
@@ -17,14 +18,17 @@ clusters by default; --events 300000 for a quick run), then times:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import DATASET_END, ROOT, Dataset, ensure_dataset, measure, print_table, setup_django  # noqa: E402
+from bench.engines import engine_urls, load_engine, parse_stores  # noqa: E402
 
 CHANGELOG_TARGET_MS = 50
 LIST_TARGET_MS = 200
@@ -36,6 +40,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=5_000_000)
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--clusters", type=int, default=3)
+    parser.add_argument("--store", default="sql")
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON on the last line")
@@ -44,12 +49,34 @@ def main() -> None:
     setup_django(data_dir)
     dataset = Dataset(events=args.events, days=args.days, clusters=args.clusters)
     stored = ensure_dataset(data_dir, dataset, log=lambda m: print(m, file=sys.stderr))
-    timings, facts = run(args.runs)
-    print(f"store: {stored:,} events, SQLite at {data_dir}; {facts}", file=sys.stderr)
-    print_table(timings, out=sys.stderr if args.json else sys.stdout)
+    results = {}
+    stores = parse_stores(args.store)
+    with engine_urls(stores) as urls:
+        for name in stores:
+            with configured_store(name, urls[name], f"bench-search-{args.events}", dataset, stored):
+                results[name] = run(args.runs)
+    out = sys.stderr if args.json else sys.stdout
+    out.write(f"store: {stored:,} events (SQLite at {data_dir})\n")
+    for name, (timings, facts) in results.items():
+        out.write(f"\n[{name}] {facts}\n")
+        print_table(timings, out=out)
     if args.json:
-        print(json.dumps({"events": stored, "backend": "sqlite", "facts": facts,
-                          "timings": [t.as_dict() for t in timings]}))
+        print(json.dumps({"events": stored, "stores": {
+            name: {"facts": facts, "timings": [t.as_dict() for t in timings]}
+            for name, (timings, facts) in results.items()}}))
+
+
+@contextlib.contextmanager
+def configured_store(name: str, url: str, prefix: str, dataset: Dataset, stored: int) -> Iterator[None]:
+    """Pages, API and selectors read ``get_store()``: point it at this store (loaded first)."""
+    from django.test import override_settings
+
+    from auditui.events.store import store_for
+
+    if name != "sql":
+        load_engine(store_for(url, prefix, "false"), dataset, stored, name)
+    with override_settings(EVENT_STORE_URL=url, AUDITUI_INDEX_PREFIX=prefix):
+        yield
 
 
 def _pick_policies(everything):

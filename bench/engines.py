@@ -8,10 +8,11 @@ import contextlib
 import os
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from bench.common import ROOT
+from bench.common import ROOT, Dataset, feed_simulated
 
 STORES = ("sql", "opensearch", "elasticsearch")
 
@@ -67,3 +68,19 @@ def engine_urls(
             proxy.stop()
         if node is not None:
             node.stop()
+
+
+def load_engine(store, dataset: Dataset, expected: int, name: str) -> None:
+    """The same simulated events as the SQL store (same seed), loaded once into the engine."""
+    from auditui.access.scope import ViewerScope
+    from auditui.events.store import EventQuery
+
+    if store.count(EventQuery(scope=ViewerScope.all())) == expected:
+        return
+    started = time.monotonic()
+    seen, _stored = feed_simulated(dataset, store=store, label=f"loading {name}")
+    elapsed = time.monotonic() - started
+    time.sleep(6)  # writes do not wait for a refresh; the index refreshes every 5 s
+    stored = store.count(EventQuery(scope=ViewerScope.all()))
+    print(f"loaded {seen:,} events into {name} in {elapsed:.0f} s ({seen / elapsed:,.0f}/s); it holds {stored:,}",
+          file=sys.stderr)

@@ -36,12 +36,11 @@ from bench.common import (  # noqa: E402
     Dataset,
     Timing,
     ensure_dataset,
-    feed_simulated,
     measure,
     print_table,
     setup_django,
 )
-from bench.engines import engine_urls, parse_stores  # noqa: E402
+from bench.engines import engine_urls, load_engine, parse_stores  # noqa: E402
 
 QUERY_A = 'verb=delete AND "objectRef.namespace"=payments'
 QUERY_D = 'requestObject.spec.ingress.ports.port = 8443'
@@ -85,22 +84,6 @@ def _store(url: str, prefix: str):
     from auditui.events.store import store_for
 
     return store_for(url, prefix, "false")
-
-
-def load_engine(store, dataset: Dataset, expected: int, name: str) -> None:
-    """The same simulated events as the SQL store (same seed), loaded once into the engine."""
-    from auditui.access.scope import ViewerScope
-    from auditui.events.store import EventQuery
-
-    if store.count(EventQuery(scope=ViewerScope.all())) == expected:
-        return
-    started = time.monotonic()
-    seen, _stored = feed_simulated(dataset, store=store, label=f"loading {name}")
-    elapsed = time.monotonic() - started
-    time.sleep(6)  # writes do not wait for a refresh; the index refreshes every 5 s
-    stored = store.count(EventQuery(scope=ViewerScope.all()))
-    print(f"loaded {seen:,} events into {name} in {elapsed:.0f} s ({seen / elapsed:,.0f}/s); it holds {stored:,}",
-          file=sys.stderr)
 
 
 def run(name: str, store, runs: int, data_dir: Path, url: str, prefix: str) -> list[Timing]:

@@ -195,7 +195,11 @@ def policy_changelog(scope: ViewerScope, ref: ObjectRef, *, start: datetime | No
 
 
 BASE_PAGE = 25
-BASE_PAGES = 4
+BASE_LIMIT = 100
+# Where to look for the base, newest first, in widening steps: it is usually recent, and on a
+# search engine a read without a start asks every daily index of the cluster (a year of them
+# is hundreds of shard requests) even when the answer is in yesterday's.
+BASE_LOOKBACK = (timedelta(days=1), timedelta(days=7), timedelta(days=31), None)
 
 
 def _base_records(scope: ViewerScope, ref: ObjectRef, start: datetime) -> list[AuditRecord]:
@@ -204,16 +208,22 @@ def _base_records(scope: ViewerScope, ref: ObjectRef, start: datetime) -> list[A
     filters = {"resource": ref.resource, "namespace": ref.namespace, "name": ref.name}
     if ref.api_group is not None:
         filters["api_group"] = ref.api_group
-    q = EventQuery(scope=scope, end=start, clusters=(ref.cluster,), query=CHANGES, filters=filters)
     found: list[AuditRecord] = []
-    cursor = None
-    for _ in range(BASE_PAGES):
-        page = get_store().search(q, page_size=BASE_PAGE, cursor=cursor)
-        for record in page.records:  # newest first
-            found.append(record)
-            if history.self_contained(record):
-                return found[::-1]
-        if not page.next_cursor:
+    newer = start
+    for lookback in BASE_LOOKBACK:
+        older = start - lookback if lookback is not None else None
+        q = EventQuery(scope=scope, start=older, end=newer, clusters=(ref.cluster,), query=CHANGES, filters=filters)
+        cursor = None
+        while len(found) < BASE_LIMIT:
+            page = get_store().search(q, page_size=min(BASE_PAGE, BASE_LIMIT - len(found)), cursor=cursor)
+            for record in page.records:  # newest first
+                found.append(record)
+                if history.self_contained(record):
+                    return found[::-1]
+            if not page.next_cursor:
+                break
+            cursor = page.next_cursor
+        if len(found) >= BASE_LIMIT:
             break
-        cursor = page.next_cursor
+        newer = older
     return found[::-1]

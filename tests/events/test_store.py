@@ -124,6 +124,27 @@ def test_it_returns_one_objects_history_oldest_first(store):
     assert store.history(EventQuery(scope=ALL), other_group) == []
 
 
+def test_it_reads_only_the_asked_clusters_and_days_whatever_their_names(store):
+    # Search engines read the indices of the query's clusters and days: a cluster whose name
+    # extends another's, or needs escaping in an index name, must neither leak nor go missing.
+    clusters = ("prod", "prod-eu", "Prod EU/2", "x" * 120)
+    for n, cluster in enumerate(clusters):
+        _write(store, [audit_event(time=T0 + timedelta(days=day, hours=n), name=f"{cluster}-{day}")
+                       for day in range(3)], cluster)
+    for cluster in clusters:
+        q = EventQuery(scope=ALL, clusters=(cluster,))
+        assert {r.name for r in store.search(q, page_size=50).records} == {f"{cluster}-{d}" for d in range(3)}
+        one_day = EventQuery(scope=ALL, clusters=(cluster,), start=T0 + timedelta(days=1), end=T0 + timedelta(days=2))
+        assert [r.name for r in store.search(one_day).records] == [f"{cluster}-1"]
+        assert store.count(one_day) == 1
+        obj = ObjectRef(cluster=cluster, resource="pods", namespace="default", name=f"{cluster}-2")
+        assert [r.cluster for r in store.history(EventQuery(scope=ALL), obj)] == [cluster]
+    both = EventQuery(scope=ALL, clusters=("prod", "Prod EU/2"), start=T0, end=T0 + timedelta(days=40))
+    assert store.count(both) == 6
+    # Days without any index are no error.
+    assert store.count(EventQuery(scope=ALL, clusters=("prod",), start=T0 - timedelta(days=9), end=T0)) == 0
+
+
 def test_it_purges_before_a_time(populated):
     deleted = populated.purge(before=T0 + timedelta(minutes=60))
     assert deleted == 18

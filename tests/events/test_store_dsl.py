@@ -342,6 +342,24 @@ def test_get_store_picks_the_backend_from_the_url(settings):
         get_store()
 
 
+def test_reads_name_only_the_indices_of_their_clusters_and_days():
+    from auditui.events.store import store_for
+
+    store = store_for("opensearch://127.0.0.1:1", "audit")  # no request is made
+    day = datetime(2026, 11, 1, tzinfo=UTC)
+    two_days = EventQuery(scope=ViewerScope.all(), start=day, end=day + timedelta(days=2), clusters=("prod", "dev"))
+    assert store.read_target(two_days).split(",") == [
+        "audit-dev-2026.11.01*", "audit-dev-2026.11.02*", "audit-prod-2026.11.01*", "audit-prod-2026.11.02*"]
+    # An object's cluster narrows an unbounded read; a long range of one cluster names the cluster.
+    assert store.read_target(EventQuery(scope=ViewerScope.all()), ("prod",)) == "audit-prod-*"
+    a_month = EventQuery(scope=ViewerScope.all(), start=day, end=day + timedelta(days=20))
+    assert store.read_target(a_month).split(",")[0] == "audit-*-2026.11.01"
+    assert store.read_target(EventQuery(scope=ViewerScope.all(), start=day, end=day + timedelta(days=400))) == "audit-*"
+    # The list goes in the request line: too many clusters fall back to a coarser pattern.
+    many = tuple(f"cluster-{n}-{'x' * 80}" for n in range(30))
+    assert store.read_target(EventQuery(scope=ViewerScope.all(), clusters=many)) == "audit-*"
+
+
 def test_cluster_names_become_distinct_index_names():
     assert safe_cluster("prod-eu") == "prod-eu"
     assert safe_cluster("Prod-EU") != safe_cluster("prod-eu")

@@ -48,6 +48,25 @@ def test_it_reads_a_window_on_every_backend(lifecycle, everything):
     assert [c.verb for c in part.changes] == ["update", "delete", "create"] and part.changes[0].diffable
 
 
+def test_it_finds_the_version_a_window_starts_from_however_old_on_every_backend(backend_store, ingest, everything):
+    # Request-level patches only make sense on top of the version before them: the window's base
+    # is looked for back through yesterday, the week, the month, and then everything before.
+    now = timezone.now()
+    story = PolicyStory(level="Request", start=now - timedelta(days=60))
+    story.create({"podSelector": {}, "policyTypes": ["Ingress"]}, minutes=0)
+    story.merge_patch({"metadata": {"labels": {"team": "payments"}}}, minutes=40 * 24 * 60)  # 20 days ago
+    story.merge_patch({"spec": {"policyTypes": ["Ingress", "Egress"]}}, minutes=17 * 24 * 60)  # 3 days ago
+    story.merge_patch({"metadata": {"labels": {"tier": "gold"}}}, minutes=(3 * 24 - 12) * 60)  # 12 h ago
+    ingest(story.events, cluster="c1")
+    whole = selectors.policy_changelog(everything, REF)
+    assert [c.verb for c in whole.changes] == ["create", "patch", "patch", "patch"]
+    part = selectors.policy_changelog(everything, REF, start=now - timedelta(days=1))
+    assert [c.verb for c in part.changes] == ["patch"]
+    assert part.changes[0].before == whole.changes[2].after
+    assert part.changes[0].after["metadata"]["labels"] == {"team": "payments", "tier": "gold"}
+    assert part.changes[0].after["spec"]["policyTypes"] == ["Ingress", "Egress"]
+
+
 def test_it_answers_the_api_and_finds_the_policy_on_every_backend(lifecycle, client, admin):
     client.force_login(admin)
     body = client.get("/api/v1/policies/networkpolicies/payments/allow-web/changelog").json()

@@ -85,8 +85,10 @@ BULKS_IN_FLIGHT = 2
 HISTORY_PAGE = 1000
 # A point-in-time id grows with the shards it covers; past this it is not put in a cursor.
 MAX_PIT_ID = 2048
-# Up to this many days, reads name the daily indices; beyond, the whole prefix.
-MAX_DAY_PATTERNS = 31
+# Up to this many days (or cluster-days), reads name the daily indices; beyond, a coarser pattern.
+MAX_INDEX_PATTERNS = 31
+# The index list is part of the request line, which the node caps (4 KB by default).
+MAX_TARGET_CHARS = 2000
 SORT_VALUES = len(SEARCH_SORT)
 _INDEX_DAY = re.compile(r"-(\d{4})\.(\d{2})\.(\d{2})$")
 _UNSAFE = re.compile(r"[^a-z0-9_.-]")
@@ -281,15 +283,41 @@ class SearchEngineStore(EventStore):
             name = self._index_names[key] = f"{self.prefix}-{safe_cluster(key[0])}-{key[1]:%Y.%m.%d}"
         return name
 
-    def read_target(self, q: EventQuery) -> str:
-        """The indices a query can touch: the days of its range when they are few."""
+    def read_target(self, q: EventQuery, clusters: Sequence[str] = ()) -> str:
+        """The indices a query can touch: those of its clusters and days, when they are few.
+
+        Every index searched costs the node a shard request, even one with nothing to find
+        (about half a millisecond here), so a year of daily indices per cluster makes any
+        search across all of them slow. ``clusters`` narrows further (an object's cluster)."""
+        clusters = tuple(clusters or q.clusters)
+        days = self._days(q)
+        names = [safe_cluster(cluster) for cluster in sorted(set(clusters))]
+        candidates = []
+        if names and days is not None and len(names) * len(days) <= MAX_INDEX_PATTERNS:
+            # The trailing * keeps a missing day from being an error (as in the other patterns).
+            candidates.append([f"{self.prefix}-{name}-{day:%Y.%m.%d}*" for name in names for day in days])
+        if days is not None:
+            candidates.append([f"{self.prefix}-*-{day:%Y.%m.%d}" for day in days])
+        if names and len(names) <= MAX_INDEX_PATTERNS:
+            # A cluster whose name extends another's ("prod", "prod-eu") matches both: the query's
+            # cluster condition still decides; only a few more indices are asked.
+            candidates.append([f"{self.prefix}-{name}-*" for name in names])
+        for patterns in candidates:
+            target = ",".join(patterns)
+            if len(target) <= MAX_TARGET_CHARS:
+                return target
+        return self.pattern
+
+    @staticmethod
+    def _days(q: EventQuery) -> list[date] | None:
+        """The days of the query's range, when it has one of at most MAX_INDEX_PATTERNS days."""
         if q.start is None or q.end is None:
-            return self.pattern
+            return None
         first, last = q.start.astimezone(UTC).date(), (q.end.astimezone(UTC) - timedelta(microseconds=1)).date()
-        days = (last - first).days + 1
-        if days > MAX_DAY_PATTERNS:
-            return self.pattern
-        return ",".join(f"{self.prefix}-*-{first + timedelta(days=n):%Y.%m.%d}" for n in range(days))
+        count = (last - first).days + 1
+        if count > MAX_INDEX_PATTERNS:
+            return None
+        return [first + timedelta(days=n) for n in range(count)]
 
     def ensure_template(self) -> None:
         if not self._template_ready:
@@ -449,7 +477,7 @@ class SearchEngineStore(EventStore):
         after = None
         while True:
             body = search_body(query, size=HISTORY_PAGE, sort=sort, search_after=after)
-            hits = self._search(self.read_target(q), body)["hits"]["hits"]
+            hits = self._search(self.read_target(q, (obj.cluster,)), body)["hits"]["hits"]
             records += [dsl.record_from_source(hit["_source"], hit["_id"]) for hit in hits]
             if len(hits) < HISTORY_PAGE:
                 return records
