@@ -6,6 +6,7 @@ these, so they always agree.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -205,25 +206,28 @@ BASE_LOOKBACK = (timedelta(days=1), timedelta(days=7), timedelta(days=31), None)
 def _base_records(scope: ViewerScope, ref: ObjectRef, start: datetime) -> list[AuditRecord]:
     """The changes just before ``start``, back to one that tells the whole object (a recorded
     response, a create or update body, or a delete), oldest first; at most a hundred."""
+    found: list[AuditRecord] = []
+    for record in _changes_before(scope, ref, start):
+        found.append(record)
+        if history.self_contained(record) or len(found) >= BASE_LIMIT:
+            break
+    return found[::-1]
+
+
+def _changes_before(scope: ViewerScope, ref: ObjectRef, start: datetime) -> Iterator[AuditRecord]:
+    """The object's changes before ``start``, newest first, read a page at a time as needed."""
     filters = {"resource": ref.resource, "namespace": ref.namespace, "name": ref.name}
     if ref.api_group is not None:
         filters["api_group"] = ref.api_group
-    found: list[AuditRecord] = []
     newer = start
     for lookback in BASE_LOOKBACK:
         older = start - lookback if lookback is not None else None
         q = EventQuery(scope=scope, start=older, end=newer, clusters=(ref.cluster,), query=CHANGES, filters=filters)
         cursor = None
-        while len(found) < BASE_LIMIT:
-            page = get_store().search(q, page_size=min(BASE_PAGE, BASE_LIMIT - len(found)), cursor=cursor)
-            for record in page.records:  # newest first
-                found.append(record)
-                if history.self_contained(record):
-                    return found[::-1]
+        while True:
+            page = get_store().search(q, page_size=BASE_PAGE, cursor=cursor)
+            yield from page.records
             if not page.next_cursor:
                 break
             cursor = page.next_cursor
-        if len(found) >= BASE_LIMIT:
-            break
         newer = older
-    return found[::-1]

@@ -204,7 +204,6 @@ def _remember_prefix(path: str) -> str:
     return prefix
 
 
-
 def raw_entries(raw: Any) -> dict[str, list[str]]:
     """The raw-path entries of an event (see the module docstring).
 
