@@ -293,6 +293,31 @@ def test_it_raises_on_write_errors_other_than_duplicates(engine_store):
     assert _write(engine_store, [good]).duplicates == 1
 
 
+def test_it_says_what_to_do_when_the_engine_is_out_of_shards(engine_store, opensearch_url):
+    import json
+    import urllib.request
+
+    from auditui.events.store.search_engine import SearchEngineError
+
+    def put_limit(value):
+        body = json.dumps({"transient": {"cluster.max_shards_per_node": value}}).encode()
+        request = urllib.request.Request(f"{opensearch_url}/_cluster/settings", data=body, method="PUT",
+                                         headers={"Content-Type": "application/json"})
+        urllib.request.urlopen(request).close()
+
+    _write(engine_store, [audit_event(time=T0)])
+    with urllib.request.urlopen(f"{opensearch_url}/_cat/shards?format=json") as response:
+        open_shards = len(json.load(response))
+    put_limit(open_shards)  # a new day's index would need one more
+    try:
+        with pytest.raises(SearchEngineError, match="maximum shards open.*raise cluster.max_shards_per_node"):
+            _write(engine_store, [audit_event(time=T0 + timedelta(days=1))])
+        assert _write(engine_store, [audit_event(time=T0 + timedelta(minutes=1))]).ingested == 1  # existing day
+    finally:
+        put_limit(None)
+    assert _write(engine_store, [audit_event(time=T0 + timedelta(days=1))]).ingested == 1
+
+
 def test_it_pages_on_when_the_point_in_time_is_gone(engine_store):
     from auditui.events.store.search_engine import decode_cursor
 

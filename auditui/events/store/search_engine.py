@@ -122,6 +122,15 @@ class _BulkOutcome:
                 self.errors.append(f"{result.get('_id')}: {status} {orjson.dumps(result.get('error')).decode()}")
 
 
+def _advice(error: str) -> str:
+    """What an operator can do about a refusal whose remedy is not in the node's words."""
+    if "maximum shards open" in error:
+        # A new day's index needs a shard; the node has as many as cluster.max_shards_per_node.
+        return (" (the engine's shard limit: raise cluster.max_shards_per_node, add data nodes, or keep"
+                " fewer days; README: Sizing indices)")
+    return ""
+
+
 class SearchEngineError(RuntimeError):
     """The search engine refused a write or a request that should have worked; says why."""
 
@@ -353,6 +362,7 @@ class SearchEngineStore(EventStore):
             raise SearchEngineError(
                 f"{len(outcome.errors)} of {len(records)} events were not stored "
                 f"({outcome.ingested} were, {outcome.duplicates} duplicates); first: {outcome.errors[0]}"
+                + _advice(outcome.errors[0])
             )
         return WriteResult(ingested=outcome.ingested, duplicates=outcome.duplicates)
 
