@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import islice
 
 from django.utils import timezone
 
@@ -42,8 +43,8 @@ def cluster_summaries(scope: ViewerScope, now: datetime) -> list[ClusterSummary]
     summaries = []
     for group in sorted(totals, key=lambda g: g.keys[0]):
         name = group.keys[0]
-        latest = store.search(EventQuery(scope=scope, clusters=(name,)), page_size=1).records
-        summaries.append(ClusterSummary(name, group.count, recent.get(name, 0), latest[0].time if latest else None))
+        latest = next(store.newest_first(EventQuery(scope=scope, clusters=(name,)), anchor=now, page_size=1), None)
+        summaries.append(ClusterSummary(name, group.count, recent.get(name, 0), latest.time if latest else None))
     return summaries
 
 
@@ -59,7 +60,7 @@ def overview(scope: ViewerScope, *, is_staff: bool, now: datetime | None = None)
         clusters=cluster_summaries(scope, now),
         histogram=histogram,
         histogram_max=max((b.count for b in histogram), default=0),
-        latest=store.search(EventQuery(scope=scope), page_size=15).records,
+        latest=list(islice(store.newest_first(EventQuery(scope=scope), anchor=now, page_size=15), 15)),
         total_24h=sum(b.count for b in histogram),
         failed_24h=failed,
         # Drop rules and uploads are installation-wide facts, shown to staff only.

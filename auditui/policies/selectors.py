@@ -6,7 +6,6 @@ these, so they always agree.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -197,37 +196,19 @@ def policy_changelog(scope: ViewerScope, ref: ObjectRef, *, start: datetime | No
 
 BASE_PAGE = 25
 BASE_LIMIT = 100
-# Where to look for the base, newest first, in widening steps: it is usually recent, and on a
-# search engine a read without a start asks every daily index of the cluster (a year of them
-# is hundreds of shard requests) even when the answer is in yesterday's.
-BASE_LOOKBACK = (timedelta(days=1), timedelta(days=7), timedelta(days=31), None)
 
 
 def _base_records(scope: ViewerScope, ref: ObjectRef, start: datetime) -> list[AuditRecord]:
     """The changes just before ``start``, back to one that tells the whole object (a recorded
     response, a create or update body, or a delete), oldest first; at most a hundred."""
+    filters = {"resource": ref.resource, "namespace": ref.namespace, "name": ref.name}
+    if ref.api_group is not None:
+        filters["api_group"] = ref.api_group
+    q = EventQuery(scope=scope, end=start, clusters=(ref.cluster,), query=CHANGES, filters=filters)
     found: list[AuditRecord] = []
-    for record in _changes_before(scope, ref, start):
+    # Newest first, looked for back from start step by step: the base is nearly always recent.
+    for record in get_store().newest_first(q, anchor=start, page_size=BASE_PAGE):
         found.append(record)
         if history.self_contained(record) or len(found) >= BASE_LIMIT:
             break
     return found[::-1]
-
-
-def _changes_before(scope: ViewerScope, ref: ObjectRef, start: datetime) -> Iterator[AuditRecord]:
-    """The object's changes before ``start``, newest first, read a page at a time as needed."""
-    filters = {"resource": ref.resource, "namespace": ref.namespace, "name": ref.name}
-    if ref.api_group is not None:
-        filters["api_group"] = ref.api_group
-    newer = start
-    for lookback in BASE_LOOKBACK:
-        older = start - lookback if lookback is not None else None
-        q = EventQuery(scope=scope, start=older, end=newer, clusters=(ref.cluster,), query=CHANGES, filters=filters)
-        cursor = None
-        while True:
-            page = get_store().search(q, page_size=BASE_PAGE, cursor=cursor)
-            yield from page.records
-            if not page.next_cursor:
-                break
-            cursor = page.next_cursor
-        newer = older

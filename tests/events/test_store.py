@@ -145,6 +145,26 @@ def test_it_reads_only_the_asked_clusters_and_days_whatever_their_names(store):
     assert store.count(EventQuery(scope=ALL, clusters=("prod",), start=T0 - timedelta(days=9), end=T0)) == 0
 
 
+def test_it_reads_newest_first_back_from_an_anchor_step_by_step(store):
+    from itertools import islice
+
+    from auditui.events.store import StoreError
+
+    ages = [timedelta(hours=-2), timedelta(hours=2), timedelta(hours=5), timedelta(days=3), timedelta(days=3, hours=1),
+            timedelta(days=20), timedelta(days=60), timedelta(days=400)]  # one is ahead of the anchor
+    anchor = T0 + timedelta(days=500)
+    _write(store, [audit_event(time=anchor - age, name=f"e{n}") for n, age in enumerate(ages)])
+    everything = list(store.newest_first(EventQuery(scope=ALL), anchor=anchor, page_size=2))
+    assert [r.name for r in everything] == [f"e{n}" for n in range(len(ages))]
+    assert [r.name for r in islice(store.newest_first(EventQuery(scope=ALL), anchor=anchor, page_size=1), 3)] == [
+        "e0", "e1", "e2"]
+    # An end before the anchor, and filters, are kept; the steps before the end are simply empty.
+    until = EventQuery(scope=ALL, end=anchor - timedelta(days=10), filters={"name": "e6"})
+    assert [r.name for r in store.newest_first(until, anchor=anchor)] == ["e6"]
+    with pytest.raises(StoreError, match="start"):
+        next(store.newest_first(EventQuery(scope=ALL, start=T0), anchor=anchor))
+
+
 def test_it_purges_before_a_time(populated):
     deleted = populated.purge(before=T0 + timedelta(minutes=60))
     assert deleted == 18

@@ -8,8 +8,8 @@ without saying whose view it is (see ``auditui.access.scope``).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,6 +23,10 @@ GROUPABLE_FIELDS = (
 )
 LIST_FIELDS = ("user_groups", "source_ips")
 NUMERIC_FIELDS = ("response_code",)
+# How far back ``newest_first`` looks, step by step: the newest events are nearly always recent,
+# and a search engine asked for the newest events of all time sorts every daily index (a year of
+# them takes seconds) even when the answer is in today's.
+NEWEST_LOOKBACK = (timedelta(days=1), timedelta(days=7), timedelta(days=31), None)
 METRICS = ("count", "avg", "min", "max", "sum")
 
 
@@ -120,6 +124,27 @@ class EventStore(ABC):
     @abstractmethod
     def search(self, q: EventQuery, *, page_size: int = 50, cursor: str | None = None) -> Page:
         """Matching records, newest first; ``next_cursor`` continues after the last one."""
+
+    def newest_first(self, q: EventQuery, *, anchor: datetime, page_size: int = 50) -> Iterator[AuditRecord]:
+        """Every record ``q`` matches, newest first, read a page at a time as the caller goes on:
+        first those after ``anchor`` minus a day (up to ``q.end``, or without end), then back
+        from ``anchor`` to a week, a month, and the rest. ``q`` must not have a start."""
+        if q.start is not None:
+            raise StoreError("newest_first reads back from its anchor: the query must not have a start")
+        newer = q.end
+        for lookback in NEWEST_LOOKBACK:
+            older = anchor - lookback if lookback is not None else None
+            if newer is not None and older is not None and older >= newer:
+                continue  # anchor beyond q.end: this step is empty
+            window = replace(q, start=older, end=newer)
+            cursor = None
+            while True:
+                page = self.search(window, page_size=page_size, cursor=cursor)
+                yield from page.records
+                if not page.next_cursor:
+                    break
+                cursor = page.next_cursor
+            newer = older
 
     @abstractmethod
     def count(self, q: EventQuery) -> int: ...
