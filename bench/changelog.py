@@ -18,17 +18,15 @@ clusters by default; --events 300000 for a quick run), then times, on each store
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import sys
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import DATASET_END, ROOT, Dataset, ensure_dataset, measure, print_table, setup_django  # noqa: E402
-from bench.engines import engine_urls, load_engine, parse_stores  # noqa: E402
+from bench.engines import configured_store, engine_urls, parse_stores  # noqa: E402
 
 CHANGELOG_TARGET_MS = 50
 LIST_TARGET_MS = 200
@@ -64,19 +62,6 @@ def main() -> None:
         print(json.dumps({"events": stored, "stores": {
             name: {"facts": facts, "timings": [t.as_dict() for t in timings]}
             for name, (timings, facts) in results.items()}}))
-
-
-@contextlib.contextmanager
-def configured_store(name: str, url: str, prefix: str, dataset: Dataset, stored: int) -> Iterator[None]:
-    """Pages, API and selectors read ``get_store()``: point it at this store (loaded first)."""
-    from django.test import override_settings
-
-    from auditui.events.store import store_for
-
-    if name != "sql":
-        load_engine(store_for(url, prefix, "false"), dataset, stored, name)
-    with override_settings(EVENT_STORE_URL=url, AUDITUI_INDEX_PREFIX=prefix):
-        yield
 
 
 def _pick_policies(everything):

@@ -84,3 +84,16 @@ def load_engine(store, dataset: Dataset, expected: int, name: str) -> None:
     stored = store.count(EventQuery(scope=ViewerScope.all()))
     print(f"loaded {seen:,} events into {name} in {elapsed:.0f} s ({seen / elapsed:,.0f}/s); it holds {stored:,}",
           file=sys.stderr)
+
+
+@contextlib.contextmanager
+def configured_store(name: str, url: str, prefix: str, dataset: Dataset, stored: int) -> Iterator[None]:
+    """Pages, API and selectors read ``get_store()``: point it at this store (loaded first)."""
+    from django.test import override_settings
+
+    from auditui.events.store import store_for
+
+    if name != "sql":
+        load_engine(store_for(url, prefix, "false"), dataset, stored, name)
+    with override_settings(EVENT_STORE_URL=url, AUDITUI_INDEX_PREFIX=prefix):
+        yield
