@@ -313,6 +313,19 @@ def test_it_raises_on_write_errors_other_than_duplicates(engine_store):
     assert _write(engine_store, [good]).duplicates == 1
 
 
+def test_it_gets_an_event_by_the_id_its_records_carry_or_by_a_bare_document_id(engine_store):
+    _write(engine_store, [audit_event(time=T0 + timedelta(hours=5), name="web")])
+    (record,) = engine_store.search(EventQuery(scope=ALL)).records
+    day, doc_id = record.id.split("-")
+    assert day == "20261101"
+    assert engine_store.get(ALL, record.id).name == "web"
+    assert engine_store.get(ALL, doc_id).name == "web"  # links made before ids carried the day
+    assert engine_store.get(ALL, f"20200101-{doc_id}").name == "web"  # a wrong day still finds it
+    assert engine_store.get(ViewerScope(grants=(Grant(clusters=("other",), namespaces=("*",)),)), record.id) is None
+    assert engine_store.get(ALL, f"{day}-{'0' * 32}") is None
+    assert engine_store.get(ALL, "20261101-nonsense") is None
+
+
 def test_it_says_what_to_do_when_the_engine_is_out_of_shards(engine_store, opensearch_url):
     import json
     import urllib.request

@@ -373,11 +373,21 @@ def test_the_proxy_turns_compatible_media_types_into_plain_ones():
     assert plain_media_type("text/plain") == "text/plain"
 
 
+def test_public_ids_name_the_day_of_the_event():
+    doc_id = "0123456789abcdef0123456789abcdef"
+    assert dsl.public_id(doc_id, dsl.micros(datetime(2026, 3, 9, 23, 59, tzinfo=UTC))) == f"20260309-{doc_id}"
+    assert dsl.parse_public_id(f"20260309-{doc_id}") == (datetime(2026, 3, 9).date(), doc_id)
+    assert dsl.parse_public_id(doc_id) == (None, doc_id)  # a link from before the day was in ids
+    for bad in ("", "42", f"2026030-{doc_id}", f"20261399-{doc_id}", f"x-{doc_id}", doc_id.upper(), f"{doc_id}-1"):
+        assert dsl.parse_public_id(bad) is None, bad
+
+
 def test_documents_keep_what_records_need():
     record = normalize_event(audit_event(time=datetime(2026, 11, 1, 12, 0, 0, 123456, tzinfo=UTC)), cluster="c")
     doc = dsl.document(record, seq=7)
     back = dsl.record_from_source({k: v for k, v in doc.items() if k not in dsl.DERIVED_FIELDS}, doc["event_id"])
     assert back.time == record.time and back.raw == record.raw and back.key == record.key
-    assert back.id == doc["event_id"] == dsl.event_id("c", record.audit_id, record.stage)
+    assert doc["event_id"] == dsl.event_id("c", record.audit_id, record.stage)
+    assert back.id == "20261101-" + doc["event_id"]  # the day of its index, then the document id
     assert doc["time"] == "2026-11-01T12:00:00.123456Z" and doc["seq"] == 7
     assert math.isclose(doc["time_us"] / 1e6, record.time.timestamp())

@@ -525,11 +525,19 @@ class SearchEngineStore(EventStore):
         return activity if limit is None else activity[:limit]
 
     def get(self, scope: ViewerScope, event_id: int | str) -> AuditRecord | None:
-        if not isinstance(event_id, str) or not _EVENT_ID.match(event_id):
+        parsed = dsl.parse_public_id(event_id) if isinstance(event_id, str) else None
+        if parsed is None:
             return None
-        query = dsl.all_of([dsl.scope_query(scope), {"ids": {"values": [event_id]}}])
-        hits = self._search(self.pattern, search_body(query, size=1))["hits"]["hits"]
-        return dsl.record_from_source(hits[0]["_source"], hits[0]["_id"]) if hits else None
+        day, doc_id = parsed
+        query = dsl.all_of([dsl.scope_query(scope), {"ids": {"values": [doc_id]}}])
+        # The day's indices first; every index only for an id without a day (or one not found
+        # where its day says, which a store written by auditui does not have).
+        targets = [f"{self.prefix}-*-{day:%Y.%m.%d}"] if day else []
+        for target in [*targets, self.pattern]:
+            hits = self._search(target, search_body(query, size=1))["hits"]["hits"]
+            if hits:
+                return dsl.record_from_source(hits[0]["_source"], hits[0]["_id"])
+        return None
 
 
 def _index_day(name: str) -> date | None:
