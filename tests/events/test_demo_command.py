@@ -87,6 +87,19 @@ def test_demo_loads_samples_and_clusters_and_is_idempotent(monkeypatch):
 
 
 @pytest.mark.django_db
+def test_demo_shows_a_collection_delete_in_the_changelog():
+    from auditui.policies.selectors import ListFilters, changed_policies
+
+    _run("demo", days=0.02)
+    everything = ViewerScope.all()
+    rows = [r for r in changed_policies(everything, start=None, end=None).rows if r.namespace.startswith("preview-")]
+    assert sorted(r.name for r in rows) == ["allow-dns", "allow-frontend", "default-deny"]
+    assert {(r.cluster, r.exists, r.last_verb, r.changes) for r in rows} == {("staging", False, "deletecollection", 2)}
+    namespace = rows[0].namespace
+    assert changed_policies(everything, start=None, end=None, filters=ListFilters(namespace=namespace)).rows
+
+
+@pytest.mark.django_db
 def test_demo_creates_the_logins(monkeypatch, django_user_model):
     from auditui.access.models import Scope
 

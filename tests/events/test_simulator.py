@@ -321,3 +321,27 @@ def test_nothing_happens_in_no_time():
         list(generate(clusters=["a"], start=START + timedelta(days=1), days=1, events_per_second=0, seed=1))
         == []
     )
+
+
+def test_preview_cleanup_removes_its_policies_with_one_collection_delete():
+    from auditui.events.simulator.stories import preview_cleanup
+
+    end = datetime(2026, 11, 27, 12, tzinfo=UTC)
+    events = preview_cleanup("staging", end=end, seed=3)
+    assert events == preview_cleanup("staging", end=end, seed=3)  # reproducible
+    done = [e for e in events if e["stage"] == "ResponseComplete"]
+    creates, (cleanup,) = done[:-1], done[-1:]
+    assert [e["verb"] for e in creates] == ["create"] * 3 and cleanup["verb"] == "deletecollection"
+    namespace = cleanup["objectRef"]["namespace"]
+    assert "name" not in cleanup["objectRef"]
+    assert cleanup["requestURI"].endswith(f"/namespaces/{namespace}/networkpolicies")
+    assert [i["metadata"]["uid"] for i in cleanup["responseObject"]["items"]] == [
+        e["responseObject"]["metadata"]["uid"] for e in creates]
+    times = [e["requestReceivedTimestamp"] for e in events]
+    assert times == sorted(times) and end - timedelta(hours=3) <= datetime.fromisoformat(times[0]) < end
+    # The cluster's own people: the same identities as in its simulation.
+    simulated = {e["user"].get("username"): e["user"].get("uid") for e in simulate_cluster(
+        "staging", start=end - timedelta(days=1), days=1, events_per_second=0.2, seed=3)}
+    story_users = {e["user"]["username"]: e["user"].get("uid") for e in events}
+    assert set(story_users) == {"carol@example.com", "system:serviceaccount:ci:deployer"}
+    assert all(simulated[name] == uid for name, uid in story_users.items())

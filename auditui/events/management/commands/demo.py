@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand
 
 from auditui.events.management.commands.simulate import Tally
 from auditui.events.simulator import DEFAULT_CLUSTERS, simulate_cluster
+from auditui.events.simulator.stories import preview_cleanup
 
 SAMPLES_CLUSTER = "samples"
 SAMPLE_SUFFIXES = (".json", ".jsonl", ".log", ".gz")
@@ -23,6 +24,9 @@ SAMPLE_SUFFIXES = (".json", ".jsonl", ".log", ".gz")
 # simulated and ingested into SQLite in ~25 s on a 2-core machine (0.2 would take ~50 s).
 DEMO_RATE = 0.1
 SCOPE_NAME = "payments (demo)"
+# Where a preview environment's policies are removed with one `kubectl delete --all` (a
+# collection delete, which the random simulation never makes).
+PREVIEW_CLUSTER = "staging"
 DEFAULT_PASSWORD = "admin"
 
 
@@ -99,6 +103,9 @@ class Command(BaseCommand):
                 events_per_second=options["events_per_second"],
             )
             report = ingest_events(tally.count(events), cluster=cluster)
+            if cluster == PREVIEW_CLUSTER:
+                report.merge(ingest_events(tally.count(preview_cleanup(cluster, end=end, seed=options["seed"])),
+                                           cluster=cluster))
             self.stdout.write(
                 f"{tally.summary()}, {report.ingested:,} ingested "
                 f"({start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC, "
