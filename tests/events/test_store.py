@@ -69,6 +69,20 @@ def test_it_searches_newest_first_with_a_cursor(populated):
     assert [r.id for r in seen] == [r.id for r in populated.search(q, page_size=100).records]
 
 
+def test_it_reads_the_columns_alone_when_asked(populated):
+    q = EventQuery(scope=ALL, filters={"namespace": "payments"})
+    whole = populated.search(q, page_size=4)
+    bare = populated.search(q, page_size=4, columns_only=True)
+    assert [r.id for r in bare.records] == [r.id for r in whole.records]
+    assert all(r.raw == {} for r in bare.records) and all(r.raw for r in whole.records)
+    for full, columns in zip(whole.records, bare.records, strict=True):
+        assert (columns.time, columns.verb, columns.username, columns.user_groups, columns.response_code) == (
+            full.time, full.verb, full.username, full.user_groups, full.response_code)
+    after = populated.search(q, page_size=4, cursor=bare.next_cursor, columns_only=True)
+    assert after.records and all(r.raw == {} for r in after.records)
+    assert {r.id for r in after.records}.isdisjoint(r.id for r in bare.records)
+
+
 def test_it_filters_by_time_range_cluster_and_fields(populated):
     window = EventQuery(scope=ALL, start=T0 + timedelta(minutes=60), end=T0 + timedelta(minutes=120))
     assert populated.count(window) == 18

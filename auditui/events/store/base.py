@@ -122,8 +122,13 @@ class EventStore(ABC):
         """Store records; those already stored (same cluster, auditID, stage) count as duplicates."""
 
     @abstractmethod
-    def search(self, q: EventQuery, *, page_size: int = 50, cursor: str | None = None) -> Page:
-        """Matching records, newest first; ``next_cursor`` continues after the last one."""
+    def search(
+        self, q: EventQuery, *, page_size: int = 50, cursor: str | None = None, columns_only: bool = False
+    ) -> Page:
+        """Matching records, newest first; ``next_cursor`` continues after the last one.
+
+        ``columns_only``: records without their raw event (``raw`` is ``{}``), for readers of
+        the indexed fields alone; reading and decoding every raw event is most of a big page."""
 
     def newest_first(self, q: EventQuery, *, anchor: datetime, page_size: int = 50) -> Iterator[AuditRecord]:
         """Every record ``q`` matches, newest first, read a page at a time as the caller goes on:

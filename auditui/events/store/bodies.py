@@ -23,15 +23,18 @@ HISTORY_SORT = ({"time_us": {"order": "asc"}}, {"seq": {"order": "asc"}}, {"even
 
 # What a hit brings back: the stored source without the index-only derived fields.
 HIT_SOURCE = {"excludes": list(dsl.DERIVED_FIELDS)}
+# Hits for readers of the indexed fields alone (``columns_only``).
+COLUMNS_SOURCE = {"excludes": [*dsl.DERIVED_FIELDS, "raw"]}
 
 
-def _search(query: dict) -> Search:
-    return Search().query(Q(query)).extra(track_total_hits=False).source(**HIT_SOURCE)
+def _search(query: dict, source: dict = HIT_SOURCE) -> Search:
+    return Search().query(Q(query)).extra(track_total_hits=False).source(**source)
 
 
 def search_body(query: dict, *, size: int, sort: Sequence[dict] = SEARCH_SORT,
-                search_after: Sequence[Any] | None = None, pit: str | None = None) -> dict:
-    s = _search(query).sort(*sort).extra(size=size)
+                search_after: Sequence[Any] | None = None, pit: str | None = None,
+                source: dict = HIT_SOURCE) -> dict:
+    s = _search(query, source).sort(*sort).extra(size=size)
     if search_after:
         s = s.extra(search_after=list(search_after))
     if pit:

@@ -65,8 +65,10 @@ from auditui.events.store.base import (
 )
 from auditui.events.store.bodies import (
     ACTIVITY_PAGE,
+    COLUMNS_SOURCE,
     COMPOSITE_PAGE,
     HISTORY_SORT,
+    HIT_SOURCE,
     OBJECT_KEYS,
     SEARCH_SORT,
     activity_body,
@@ -400,20 +402,24 @@ class SearchEngineStore(EventStore):
         return deleted
 
     # --- reads ---------------------------------------------------------------------------
-    def search(self, q: EventQuery, *, page_size: int = 50, cursor: str | None = None) -> Page:
+    def search(
+        self, q: EventQuery, *, page_size: int = 50, cursor: str | None = None, columns_only: bool = False
+    ) -> Page:
         after, pit = decode_cursor(cursor) if cursor else (None, None)
+        source = COLUMNS_SOURCE if columns_only else HIT_SOURCE
         query, target = dsl.event_query(q), self.read_target(q)
         if cursor and pit is None:
             pit = self._try_open_pit(target)  # someone is paging: read one snapshot from here on
         response = None
         if pit is not None:
             try:
-                response = self._search_pit(search_body(query, size=page_size + 1, search_after=after, pit=pit))
+                response = self._search_pit(
+                    search_body(query, size=page_size + 1, search_after=after, pit=pit, source=source))
                 pit = response.get("pit_id") or pit
             except PitGone:
                 pit = None
         if response is None:
-            response = self._search(target, search_body(query, size=page_size + 1, search_after=after))
+            response = self._search(target, search_body(query, size=page_size + 1, search_after=after, source=source))
         hits = response["hits"]["hits"]
         records = [dsl.record_from_source(hit["_source"], hit["_id"]) for hit in hits[:page_size]]
         if len(hits) <= page_size:

@@ -37,6 +37,7 @@ _RECORD_FIELDS = (
     "impersonated_user", "source_ips", "user_agent", "resource", "subresource", "api_group", "api_version",
     "namespace", "name", "uid", "response_code", "decision", "request_uri", "raw",
 )
+_COLUMN_FIELDS = tuple(name for name in _RECORD_FIELDS if name != "raw")
 # Derived from the raw event on write (properties of AuditRecord), never read back.
 _DERIVED_FIELDS = ("has_request_object", "has_response_object")
 _PURGE_CHUNK = 5000
@@ -138,8 +139,10 @@ def _insert_statement(connection, records: Sequence[AuditRecord]) -> tuple[str, 
     return sql, rows
 
 
-def to_record(row: AuditEvent) -> AuditRecord:
-    values = {name: getattr(row, name) for name in _RECORD_FIELDS}
+def to_record(row: AuditEvent, *, columns_only: bool = False) -> AuditRecord:
+    values = {name: getattr(row, name) for name in (_COLUMN_FIELDS if columns_only else _RECORD_FIELDS)}
+    if columns_only:
+        values["raw"] = {}
     values["time"] = values["time"].astimezone(UTC)
     return AuditRecord(id=row.pk, **values)
 
@@ -185,13 +188,17 @@ class SqlEventStore(EventStore):
             deleted += AuditEvent.objects.filter(pk__in=ids).delete()[0]
 
     # --- reads --------------------------------------------------------------------------
-    def search(self, q: EventQuery, *, page_size: int = 50, cursor: str | None = None) -> Page:
+    def search(
+        self, q: EventQuery, *, page_size: int = 50, cursor: str | None = None, columns_only: bool = False
+    ) -> Page:
         qs = self.queryset(q)
+        if columns_only:
+            qs = qs.defer("raw")
         if cursor:
             time, pk = decode_cursor(cursor)
             qs = qs.filter(Q(time__lt=time) | Q(time=time, pk__lt=pk))
         rows = list(qs.order_by("-time", "-pk")[: page_size + 1])
-        records = [to_record(row) for row in rows[:page_size]]
+        records = [to_record(row, columns_only=columns_only) for row in rows[:page_size]]
         next_cursor = None
         if len(rows) > page_size:
             last = rows[page_size - 1]
