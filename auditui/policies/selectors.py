@@ -164,9 +164,8 @@ def find_policy(scope: ViewerScope, resource: str, namespace: str, name: str, cl
         return Lookup(None, None, [])
     q = EventQuery(scope=scope, clusters=(cluster,) if cluster else (), query=WRITES,
                    filters={"namespace": namespace, "name": name})
-    groups = get_store().aggregate(q, group_by=["cluster", "api_group", "resource"], limit=None)
     candidates = [
-        Candidate(c, k) for c, g, r in sorted(x.keys for x in groups)
+        Candidate(c, k) for c, g, r in _written_kinds(q, kinds, cluster)
         for k in kinds if k.key == (g, r) and scope.allows(c, namespace)
     ]
     if len(candidates) != 1:
@@ -174,6 +173,21 @@ def find_policy(scope: ViewerScope, resource: str, namespace: str, name: str, cl
     only = candidates[0]
     return Lookup(ObjectRef(only.cluster, only.kind.resource, name, namespace, only.kind.group), only.kind,
                   candidates)
+
+
+def _written_kinds(q: EventQuery, kinds: list[PolicyKind], cluster: str) -> list[tuple[str, str, str]]:
+    """(cluster, api_group, resource) of the objects with that name that ``q`` finds writes to."""
+    store = get_store()
+    if cluster and len(kinds) == 1:
+        # What the lists link to (cluster and qualified kind): one write decides, and the newest
+        # is nearly always recent, where an all-time aggregate asks a search engine every day's
+        # index of the cluster.
+        (kind,) = kinds
+        one_kind = replace(q, filters={**q.filters, "resource": kind.resource, "api_group": kind.group})
+        written = next(store.newest_first(one_kind, anchor=timezone.now(), page_size=1), None)
+        return [(cluster, kind.group, kind.resource)] if written else []
+    groups = store.aggregate(q, group_by=["cluster", "api_group", "resource"], limit=None)
+    return sorted(group.keys for group in groups)
 
 
 def policy_changelog(scope: ViewerScope, ref: ObjectRef, *, start: datetime | None = None,

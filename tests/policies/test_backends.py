@@ -65,6 +65,12 @@ def test_it_finds_the_version_a_window_starts_from_however_old_on_every_backend(
     assert part.changes[0].before == whole.changes[2].after
     assert part.changes[0].after["metadata"]["labels"] == {"team": "payments", "tier": "gold"}
     assert part.changes[0].after["spec"]["policyTypes"] == ["Ingress", "Egress"]
+    # The history page finds a policy whose only write is two months old.
+    old = PolicyStory(name="left-alone", start=now - timedelta(days=60))
+    old.create({"podSelector": {}, "policyTypes": ["Ingress"]}, minutes=0)
+    ingest(old.events, cluster="c1")
+    found = selectors.find_policy(everything, "networkpolicies.networking.k8s.io", "payments", "left-alone", "c1")
+    assert found.ref == ObjectRef("c1", "networkpolicies", "left-alone", "payments", "networking.k8s.io")
 
 
 def test_it_answers_the_api_and_finds_the_policy_on_every_backend(lifecycle, client, admin):

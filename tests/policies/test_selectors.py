@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from auditui.access.scope import Grant, ViewerScope
 from auditui.policies.selectors import ListFilters, changed_policies, find_policy
 
 
@@ -80,6 +81,12 @@ def test_it_finds_one_policy_or_says_it_is_ambiguous(stories, everything):
     assert bare.ref and bare.kind.qualified == "globalnetworkpolicies.projectcalico.org"
     assert find_policy(everything, "pods", "payments", "allow-web").candidates == []
     assert find_policy(everything, "networkpolicies", "payments", "nope").candidates == []
+    # What the lists link to (a cluster and a qualified kind) is decided by one write of it.
+    assert find_policy(everything, "networkpolicies.networking.k8s.io", "payments", "nope", "c1").candidates == []
+    assert find_policy(everything, "networkpolicies.networking.k8s.io", "payments", "allow-web", "c9").ref is None
+    assert find_policy(everything, "networkpolicies.projectcalico.org", "payments", "allow-web", "c1").ref is None
+    other_team = ViewerScope(grants=(Grant(clusters=("*",), namespaces=("checkout",)),))
+    assert find_policy(other_team, "networkpolicies.networking.k8s.io", "payments", "allow-web", "c1").ref is None
 
 
 def test_it_reads_a_window_of_a_changelog_from_the_version_before_it(ingest, everything):
