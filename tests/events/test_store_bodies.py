@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from auditui.events.store import bodies, dsl
+from tests.events.test_store_dsl import evaluate
 
 
 def test_search_bodies_sort_on_a_unique_tiebreaker_and_carry_the_point_in_time():
@@ -37,3 +41,20 @@ def test_hits_leave_out_the_index_only_fields_that_the_stored_source_keeps():
         assert body["_source"] == {"excludes": list(dsl.DERIVED_FIELDS)}
     top_hits = bodies.activity_body(dsl.MATCH_ALL)["aggs"]["objects"]["aggs"]["last"]["top_hits"]
     assert top_hits["_source"] == {"excludes": list(dsl.DERIVED_FIELDS)}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    sort_values=st.tuples(st.integers(0, 3), st.integers(0, 3), st.sampled_from("abc")),
+    cursor=st.tuples(st.integers(0, 3), st.integers(0, 3), st.sampled_from("abc")),
+)
+def test_after_sort_values_selects_what_search_after_selects(sort_values, cursor):
+    # SEARCH_SORT is (time_us, seq, event_id), all descending: "after" is a smaller triple.
+    doc = dict(zip(("time_us", "seq", "event_id"), sort_values, strict=True))
+    assert evaluate(bodies.after_sort_values(list(cursor)), doc) == (sort_values < cursor)
+
+
+def test_time_floor_bodies_sort_on_time_alone_without_sources():
+    body = bodies.time_floor_body({"match_all": {}}, size=51, pit="abc")
+    assert body["sort"] == [{"time_us": {"order": "desc"}}] and body["size"] == 51
+    assert body["_source"] is False and body["track_total_hits"] is False and body["pit"]["id"] == "abc"

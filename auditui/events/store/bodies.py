@@ -42,6 +42,29 @@ def search_body(query: dict, *, size: int, sort: Sequence[dict] = SEARCH_SORT,
     return s.to_dict()
 
 
+def time_floor_body(query: dict, *, size: int, pit: str | None = None) -> dict:
+    """The times of the ``size`` newest matches, sorted by time alone: each shard can then skip
+    what cannot compete, where SEARCH_SORT's tiebreakers make it read every match (250 ms against
+    50 for the first page of 30 days of 1 M events)."""
+    body: dict[str, Any] = {"query": query, "sort": [SEARCH_SORT[0]], "size": size, "track_total_hits": False,
+                            "_source": False}
+    if pit:
+        body["pit"] = {"id": pit, "keep_alive": PIT_KEEP_ALIVE}
+    return body
+
+
+def after_sort_values(after: Sequence[Any]) -> dict:
+    """The events strictly after ``after`` (time_us, seq, event_id) in SEARCH_SORT's order, as a
+    query: what ``search_after`` selects, for a request sorted differently."""
+    time_us, seq, event_id = after
+    same_time = {"term": {"time_us": {"value": time_us}}}
+    return {"bool": {"minimum_should_match": 1, "should": [
+        {"range": {"time_us": {"lt": time_us}}},
+        {"bool": {"filter": [same_time, {"range": {"seq": {"lt": seq}}}]}},
+        {"bool": {"filter": [same_time, {"term": {"seq": {"value": seq}}}, {"range": {"event_id": {"lt": event_id}}}]}},
+    ]}}
+
+
 def count_body(query: dict) -> dict:
     return {"query": Q(query).to_dict()}
 

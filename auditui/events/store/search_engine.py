@@ -72,11 +72,13 @@ from auditui.events.store.bodies import (
     OBJECT_KEYS,
     SEARCH_SORT,
     activity_body,
+    after_sort_values,
     composite_body,
     count_body,
     histogram_body,
     search_body,
     template_body,
+    time_floor_body,
 )
 
 BULK_CHUNK = 1000
@@ -413,13 +415,12 @@ class SearchEngineStore(EventStore):
         response = None
         if pit is not None:
             try:
-                response = self._search_pit(
-                    search_body(query, size=page_size + 1, search_after=after, pit=pit, source=source))
+                response = self._page(query, target, pit, after, page_size, source)
                 pit = response.get("pit_id") or pit
             except PitGone:
                 pit = None
         if response is None:
-            response = self._search(target, search_body(query, size=page_size + 1, search_after=after, source=source))
+            response = self._page(query, target, None, after, page_size, source)
         hits = response["hits"]["hits"]
         records = [dsl.record_from_source(hit["_source"], hit["_id"]) for hit in hits[:page_size]]
         if len(hits) <= page_size:
@@ -430,6 +431,22 @@ class SearchEngineStore(EventStore):
         # sorts, and leaves it out again when search_after has just as many values as the sort.
         last = hits[page_size - 1]["sort"][:SORT_VALUES]
         return Page(records=records, next_cursor=encode_cursor(last, pit))
+
+    def _page(self, query: dict, target: str, pit: str | None, after: list | None, page_size: int,
+              source: dict) -> dict:
+        """The response holding one page (and one more hit) after ``after``, in SEARCH_SORT order.
+
+        First the time of the last hit the page can hold, with a sort on time alone (cheap);
+        then the page itself among the matches from that time on (few, however long the range)."""
+        floor_query = dsl.all_of([query, after_sort_values(after)]) if after else query
+        floor_body = time_floor_body(floor_query, size=page_size + 1, pit=pit)
+        floor_response = self._search_pit(floor_body) if pit else self._search(target, floor_body)
+        pit = floor_response.get("pit_id") or pit
+        hits = floor_response["hits"]["hits"]
+        if len(hits) > page_size:
+            query = dsl.all_of([query, {"range": {"time_us": {"gte": hits[-1]["sort"][0]}}}])
+        body = search_body(query, size=page_size + 1, search_after=after, pit=pit, source=source)
+        return self._search_pit(body) if pit else self._search(target, body)
 
     def _try_open_pit(self, target: str) -> str | None:
         try:
