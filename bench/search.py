@@ -11,6 +11,8 @@ indices through Elastic's client and the test proxy (Elastic's server cannot run
   (c) top 10 user.username over 24 h
   (d) a requestObject path condition over 24 h (first page and count)
   (e) the same as (a) through the API over HTTP (gunicorn, token auth)
+  (f) the newest 50 events of the whole 30 days, and the next page (no target: reading back
+      over a long range is what the engines' two-step page read is for)
 """
 
 from __future__ import annotations
@@ -96,6 +98,11 @@ def run(name: str, store, runs: int, data_dir: Path, url: str, prefix: str) -> l
     week = search.TimeRange(DATASET_END - timedelta(days=7), DATASET_END)
     targets = TARGETS.get(name, dict.fromkeys("abcde", ENGINE_TARGET))
 
+    def newest_pages():
+        q = EventQuery(scope=everything, start=DATASET_END - timedelta(days=30), end=DATASET_END)
+        first = store.search(q, page_size=50)
+        return len(first.records) + len(store.search(q, page_size=50, cursor=first.next_cursor).records)
+
     def first_page_and_count(query: str):
         q = search.build_query(everything, query=query, time_range=day)
         page = store.search(q, page_size=50)
@@ -120,6 +127,8 @@ def run(name: str, store, runs: int, data_dir: Path, url: str, prefix: str) -> l
         measure("(d) requestObject path condition over 24 h", lambda: first_page_and_count(QUERY_D),
                 runs=max(runs // 3, 5), target_ms=targets["d"], detail=lambda r: f"{r[0]} rows of {r[1]:,}"),
         measure_http(runs, data_dir, day, url, prefix, targets["e"]),
+        measure("(f) 30 days, no filter, first two pages", newest_pages, runs=runs,
+                detail=lambda r: f"{r} rows"),
     ]
 
 
