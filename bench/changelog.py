@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import DATASET_END, ROOT, Dataset, ensure_dataset, measure, print_table, setup_django  # noqa: E402
-from bench.engines import configured_store, engine_urls, parse_stores  # noqa: E402
+from bench.engines import run_on_stores  # noqa: E402
 
 CHANGELOG_TARGET_MS = 50
 LIST_TARGET_MS = 200
@@ -47,12 +47,7 @@ def main() -> None:
     setup_django(data_dir)
     dataset = Dataset(events=args.events, days=args.days, clusters=args.clusters)
     stored = ensure_dataset(data_dir, dataset, log=lambda m: print(m, file=sys.stderr))
-    results = {}
-    stores = parse_stores(args.store)
-    with engine_urls(stores) as urls:
-        for name in stores:
-            with configured_store(name, urls[name], f"bench-search-{args.events}", dataset, stored):
-                results[name] = run(args.runs)
+    results = run_on_stores(args.store, args.events, dataset, stored, lambda: run(args.runs))
     out = sys.stderr if args.json else sys.stdout
     out.write(f"store: {stored:,} events (SQLite at {data_dir})\n")
     for name, (timings, facts) in results.items():

@@ -9,11 +9,13 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 from bench.common import ROOT, Dataset, feed_simulated
 
+T = TypeVar("T")
 STORES = ("sql", "opensearch", "elasticsearch")
 
 
@@ -97,3 +99,15 @@ def configured_store(name: str, url: str, prefix: str, dataset: Dataset, stored:
         load_engine(store_for(url, prefix, "false"), dataset, stored, name)
     with override_settings(EVENT_STORE_URL=url, AUDITUI_INDEX_PREFIX=prefix):
         yield
+
+
+def run_on_stores(store_arg: str, events: int, dataset: Dataset, stored: int, run: Callable[[], T]) -> dict[str, T]:
+    """``run()`` once for each store ``--store`` names, with ``get_store()`` pointing at it (the
+    search engines loaded with the dataset's events first)."""
+    stores = parse_stores(store_arg)
+    results = {}
+    with engine_urls(stores) as urls:
+        for name in stores:
+            with configured_store(name, urls[name], f"bench-search-{events}", dataset, stored):
+                results[name] = run()
+    return results
