@@ -362,6 +362,23 @@ def test_it_gets_an_event_by_the_id_its_records_carry_or_by_a_bare_document_id(e
     assert engine_store.get(ALL, "20261101-nonsense") is None
 
 
+def test_it_lets_go_of_a_snapshot_when_a_newest_first_reader_stops(engine_store, opensearch_url):
+    import json
+    import urllib.request
+
+    def open_pits() -> int:
+        with urllib.request.urlopen(f"{opensearch_url}/_search/point_in_time/_all") as response:
+            return len(json.load(response).get("pits", []))
+
+    _write(engine_store, [audit_event(time=T0 + timedelta(minutes=n)) for n in range(6)])
+    before = open_pits()
+    reader = engine_store.newest_first(EventQuery(scope=ALL), anchor=T0 + timedelta(hours=1), page_size=2)
+    assert len([next(reader) for _ in range(3)]) == 3  # the second page reads from a snapshot
+    assert open_pits() == before + 1
+    reader.close()
+    assert open_pits() == before
+
+
 def test_it_says_what_to_do_when_the_engine_is_out_of_shards(engine_store, opensearch_url):
     import json
     import urllib.request

@@ -143,13 +143,21 @@ class EventStore(ABC):
                 continue  # anchor beyond q.end: this step is empty
             window = replace(q, start=older, end=newer)
             cursor = None
-            while True:
-                page = self.search(window, page_size=page_size, cursor=cursor)
-                yield from page.records
-                if not page.next_cursor:
-                    break
-                cursor = page.next_cursor
+            try:
+                while True:
+                    page = self.search(window, page_size=page_size, cursor=cursor)
+                    cursor = page.next_cursor  # before yielding: what to release if the caller stops
+                    yield from page.records
+                    if not cursor:
+                        break
+            finally:
+                if cursor:  # the caller stopped reading before the end
+                    self.release_cursor(cursor)
             newer = older
+
+    def release_cursor(self, cursor: str) -> None:  # noqa: B027 - most stores hold nothing
+        """Free what a cursor holds on to when no one will read on (a search engine's point in
+        time, which would otherwise stay open until it expires)."""
 
     @abstractmethod
     def count(self, q: EventQuery) -> int: ...

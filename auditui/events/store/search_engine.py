@@ -458,6 +458,12 @@ class SearchEngineStore(EventStore):
             return None
         return pit
 
+    def release_cursor(self, cursor: str) -> None:
+        with contextlib.suppress(StoreError):
+            _after, pit = decode_cursor(cursor)
+            if pit is not None:
+                self._close_pit_quietly(pit)
+
     def _close_pit_quietly(self, pit: str) -> None:
         with contextlib.suppress(Exception):  # it expires by itself anyway
             self._close_pit(pit)
