@@ -91,6 +91,20 @@ def test_it_pages_through_ties_exactly_once_in_one_order_whatever_the_page_size(
             assert seen == whole, size
 
 
+def test_it_counts_ranges_that_start_and_end_within_a_second(store):
+    # "now-24h" to "now" carry microseconds; the hourly counts must not swallow or drop the
+    # events of the first or last fraction of a second.
+    hour = T0 + timedelta(hours=6)
+    at = [hour, hour + timedelta(seconds=0.5), hour + timedelta(hours=2), hour + timedelta(hours=4),
+          hour + timedelta(hours=4, seconds=0.5)]
+    _write(store, [audit_event(time=t, name=f"e{n}") for n, t in enumerate(at)])
+    q = EventQuery(scope=ALL, start=hour + timedelta(seconds=0.3), end=hour + timedelta(hours=4, seconds=0.3))
+    assert {r.name for r in store.search(q).records} == {"e1", "e2", "e3"}
+    assert store.count(q) == 3
+    buckets = store.histogram(q, interval=timedelta(hours=1))
+    assert sum(b.count for b in buckets) == 3 and buckets[-1].start == hour + timedelta(hours=4)
+
+
 def test_it_reads_the_columns_alone_when_asked(populated):
     q = EventQuery(scope=ALL, filters={"namespace": "payments"})
     whole = populated.search(q, page_size=4)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from auditui.access.scope import ViewerScope
@@ -203,7 +203,10 @@ def bucket_starts(start: datetime, end: datetime, interval: timedelta) -> list[d
     if step <= 0:
         raise StoreError("interval must be positive")
     first = int(start.timestamp()) // step * step
-    count = (int(end.timestamp()) - first + step - 1) // step
+    # The last bucket is the one holding the end's last microsecond (10:00:00.3 needs the
+    # bucket from 10:00, which whole seconds would leave out).
+    last_us = (end - datetime.fromtimestamp(first, tz=UTC)) // timedelta(microseconds=1) - 1
+    count = last_us // (step * 1_000_000) + 1 if last_us >= 0 else 0
     if count > 10_000:
         raise StoreError(f"{count} buckets is too many; choose a larger interval")
     origin = datetime.fromtimestamp(first, tz=start.tzinfo)
