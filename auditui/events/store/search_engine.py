@@ -39,7 +39,7 @@ import time
 from abc import abstractmethod
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from typing import Any
@@ -93,6 +93,9 @@ MAX_PIT_ID = 2048
 MAX_INDEX_PATTERNS = 31
 # The index list is part of the request line, which the node caps (4 KB by default).
 MAX_TARGET_CHARS = 2000
+# Where a page's last time is looked for first, back from the newest time a hit can have.
+FLOOR_LOOKBACK = (timedelta(days=1), timedelta(days=7))
+_MICROSECOND = timedelta(microseconds=1)
 SORT_VALUES = len(SEARCH_SORT)
 _INDEX_DAY = re.compile(r"-(\d{4})\.(\d{2})\.(\d{2})$")
 _UNSAFE = re.compile(r"[^a-z0-9_.-]")
@@ -415,12 +418,12 @@ class SearchEngineStore(EventStore):
         response = None
         if pit is not None:
             try:
-                response = self._page(query, target, pit, after, page_size, source)
+                response = self._page(q, query, target, pit, after, page_size, source)
                 pit = response.get("pit_id") or pit
             except PitGone:
                 pit = None
         if response is None:
-            response = self._page(query, target, None, after, page_size, source)
+            response = self._page(q, query, target, None, after, page_size, source)
         hits = response["hits"]["hits"]
         records = [dsl.record_from_source(hit["_source"], hit["_id"]) for hit in hits[:page_size]]
         if len(hits) <= page_size:
@@ -432,21 +435,44 @@ class SearchEngineStore(EventStore):
         last = hits[page_size - 1]["sort"][:SORT_VALUES]
         return Page(records=records, next_cursor=encode_cursor(last, pit))
 
-    def _page(self, query: dict, target: str, pit: str | None, after: list | None, page_size: int,
-              source: dict) -> dict:
+    def _page(self, q: EventQuery, query: dict, target: str, pit: str | None, after: list | None,
+              page_size: int, source: dict) -> dict:
         """The response holding one page (and one more hit) after ``after``, in SEARCH_SORT order.
 
         First the time of the last hit the page can hold, with a sort on time alone (cheap);
-        then the page itself among the matches from that time on (few, however long the range)."""
-        floor_query = dsl.all_of([query, after_sort_values(after)]) if after else query
-        floor_body = time_floor_body(floor_query, size=page_size + 1, pit=pit)
-        floor_response = self._search_pit(floor_body) if pit else self._search(target, floor_body)
-        pit = floor_response.get("pit_id") or pit
-        hits = floor_response["hits"]["hits"]
-        if len(hits) > page_size:
-            query = dsl.all_of([query, {"range": {"time_us": {"gte": hits[-1]["sort"][0]}}}])
+        then the page itself among the matches from that time on (few, however long the range),
+        in the indices of those days only."""
+        floor, pit = self._time_floor(q, query, target, pit, after, page_size + 1)
+        if floor is not None:
+            query = dsl.all_of([query, {"range": {"time_us": {"gte": floor}}}])
+            target = self.read_target(replace(q, start=dsl.from_micros(floor)))
         body = search_body(query, size=page_size + 1, search_after=after, pit=pit, source=source)
         return self._search_pit(body) if pit else self._search(target, body)
+
+    def _time_floor(self, q: EventQuery, query: dict, target: str, pit: str | None, after: list | None,
+                    size: int) -> tuple[int | None, str | None]:
+        """The time (µs) of the ``size``-th newest match after ``after`` (None: fewer matches),
+        looked for in the last day before the newest time a match can have, then the last week,
+        then the whole range: a page usually fits in the newest day, whose indices are few."""
+        if after:
+            query = dsl.all_of([query, after_sort_values(after)])
+        newest = dsl.from_micros(after[0]) + _MICROSECOND if after else q.end
+        starts: list[datetime | None] = []
+        if newest is not None:
+            starts = [newest - back for back in FLOOR_LOOKBACK if q.start is None or newest - back > q.start]
+        for start in [*starts, None]:
+            window = query if start is None else dsl.all_of([query, {"range": {"time_us": {"gte": dsl.micros(start)}}}])
+            body = time_floor_body(window, size=size, pit=pit)
+            if pit:
+                response = self._search_pit(body)
+                pit = response.get("pit_id") or pit
+            else:
+                narrow = target if start is None else self.read_target(replace(q, start=start, end=newest))
+                response = self._search(narrow, body)
+            hits = response["hits"]["hits"]
+            if len(hits) >= size:
+                return hits[-1]["sort"][0], pit
+        return None, pit
 
     def _try_open_pit(self, target: str) -> str | None:
         try:
