@@ -50,7 +50,7 @@ def _password(source: PullSource) -> str | None:
 def make_client(source: PullSource):
     """The same opensearch-py / elasticsearch clients the event stores use; both answer
     ``search(index=, body=)``."""
-    from auditui.events.store.search_engine import EngineConfig
+    from auditui.events.store.engine_config import EngineConfig
 
     config = EngineConfig(
         engine=source.engine, url=source.url.rstrip("/"), username=source.username or None,

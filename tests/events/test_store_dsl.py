@@ -22,7 +22,8 @@ from auditui.access.scope import Grant, ViewerScope
 from auditui.events.normalize import normalize_event
 from auditui.events.query import Compare, Empty, InSet, Text, escape, matches, parse
 from auditui.events.store import EventQuery, StoreError, dsl
-from auditui.events.store.search_engine import EngineConfig, decode_cursor, encode_cursor, safe_cluster
+from auditui.events.store.engine_config import EngineConfig
+from auditui.events.store.search_engine import decode_cursor, encode_cursor, safe_cluster
 from tests.es_proxy import plain_media_type
 from tests.events.test_query_sql import AGREEMENT_QUERIES, CRAFTED, CRAFTED_QUERIES, _queries
 from tests.factories import audit_event

@@ -43,7 +43,7 @@ def store_for(url: str, prefix: str = "auditui-events", refresh: str = "false") 
 
         return SqlEventStore()
     if engine in SEARCH_ENGINES:
-        from auditui.events.store.search_engine import EngineConfig
+        from auditui.events.store.engine_config import EngineConfig
 
         try:
             config = EngineConfig.from_url(url)

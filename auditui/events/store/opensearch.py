@@ -12,9 +12,9 @@ import contextlib
 from opensearchpy import NotFoundError, OpenSearch, TransportError
 
 from auditui.events.store.bodies import PIT_KEEP_ALIVE
+from auditui.events.store.engine_config import EngineConfig
 from auditui.events.store.search_engine import (
     BULK_FILTER_PATH,
-    EngineConfig,
     PitGone,
     SearchEngineError,
     SearchEngineStore,

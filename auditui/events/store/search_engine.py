@@ -39,11 +39,10 @@ import time
 from abc import abstractmethod
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
 
 import orjson
 
@@ -80,6 +79,7 @@ from auditui.events.store.bodies import (
     template_body,
     time_floor_body,
 )
+from auditui.events.store.engine_config import EngineConfig
 
 BULK_CHUNK = 1000
 # What a bulk response must say per item (how the write went, and why not); the rest of each
@@ -144,47 +144,6 @@ class SearchEngineError(RuntimeError):
 
 class PitGone(Exception):
     """The point in time named by a cursor expired or was closed."""
-
-
-@dataclass(frozen=True)
-class EngineConfig:
-    """``EVENT_STORE_URL`` taken apart: ``opensearch://[user:pass@]host:port[?opt=…]``.
-
-    Schemes: ``opensearch``, ``opensearch+https``, ``elasticsearch``, ``elasticsearch+https``.
-    Options: ``verify_certs=false``, ``ca_certs=/path``, ``shards=N``, ``replicas=N``.
-    """
-
-    engine: str
-    url: str  # http(s)://host:port, without credentials
-    username: str | None = None
-    password: str | None = None
-    verify_certs: bool = True
-    ca_certs: str | None = None
-    shards: int = 1
-    replicas: int | None = None
-    options: dict[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def from_url(cls, url: str) -> EngineConfig:
-        parts = urlsplit(url)
-        engine, _, transport = parts.scheme.lower().partition("+")
-        if engine not in ("opensearch", "elasticsearch") or transport not in ("", "http", "https"):
-            raise ValueError(f"not a search engine URL: {url!r}")
-        if not parts.hostname:
-            raise ValueError(f"{url!r} names no host")
-        options = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-        host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
-        return cls(
-            engine=engine,
-            url=f"{transport or 'http'}://{host}:{parts.port or 9200}",
-            username=unquote(parts.username) if parts.username else None,
-            password=unquote(parts.password) if parts.password else None,
-            verify_certs=options.get("verify_certs", "true").lower() not in ("false", "0", "no"),
-            ca_certs=options.get("ca_certs"),
-            shards=int(options.get("shards", 1)),
-            replicas=int(options["replicas"]) if "replicas" in options else None,
-            options=options,
-        )
 
 
 def safe_cluster(cluster: str) -> str:
