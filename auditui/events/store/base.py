@@ -28,6 +28,17 @@ NUMERIC_FIELDS = ("response_code",)
 # them takes seconds) even when the answer is in today's.
 NEWEST_LOOKBACK = (timedelta(days=1), timedelta(days=7), timedelta(days=31), None)
 METRICS = ("count", "avg", "min", "max", "sum")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def micros(moment: datetime) -> int:
+    """Microseconds since the epoch, exactly (no float rounding): event times have microseconds."""
+    return (moment - _EPOCH) // _MICROSECOND
+
+
+def from_micros(value: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=value)
 
 
 class StoreError(Exception):
@@ -205,7 +216,7 @@ def bucket_starts(start: datetime, end: datetime, interval: timedelta) -> list[d
     first = int(start.timestamp()) // step * step
     # The last bucket is the one holding the end's last microsecond (10:00:00.3 needs the
     # bucket from 10:00, which whole seconds would leave out).
-    last_us = (end - datetime.fromtimestamp(first, tz=UTC)) // timedelta(microseconds=1) - 1
+    last_us = micros(end) - first * 1_000_000 - 1
     count = last_us // (step * 1_000_000) + 1 if last_us >= 0 else 0
     if count > 10_000:
         raise StoreError(f"{count} buckets is too many; choose a larger interval")

@@ -33,7 +33,7 @@ import contextlib
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -44,6 +44,7 @@ from auditui.events.query.fields import COLUMNS, TEXT_SEARCH_COLUMNS, column_for
 from auditui.events.query.nodes import And, Compare, Empty, InSet, Node, Not, Or, Text
 from auditui.events.query.patterns import _units, unescape
 from auditui.events.query.values import Value, ascii_lower, read_value, time_range
+from auditui.events.store.base import from_micros, micros
 
 MATCH_ALL: dict = {"match_all": {}}
 MATCH_NONE: dict = {"match_none": {}}
@@ -61,21 +62,12 @@ DERIVED_FIELDS = (*RAW_FIELDS, "text_lc")
 MAX_TERM_BYTES = 32000
 # ``ignore_above`` counts characters: at most 4 bytes each, this keeps a column under the limit.
 COLUMN_IGNORE_ABOVE = 8000
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
 _DOC_ID = re.compile(r"[0-9a-f]{32}")
 _LONG_MIN, _LONG_MAX = -(2**63), 2**63 - 1
 
 
-def _keyword(ignore_above: int | None = COLUMN_IGNORE_ABOVE, *, doc_values: bool = True) -> dict:
-    mapping: dict[str, Any] = {"type": "keyword"}
-    if ignore_above:
-        mapping["ignore_above"] = ignore_above
-    if not doc_values:
-        # Only searched, never sorted on or aggregated: column storage would be indexing time
-        # and disk for nothing.
-        mapping["doc_values"] = False
-    return mapping
+def _keyword(ignore_above: int | None = COLUMN_IGNORE_ABOVE) -> dict:
+    return {"type": "keyword", "ignore_above": ignore_above} if ignore_above else {"type": "keyword"}
 
 
 MAPPINGS: dict = {
@@ -109,15 +101,6 @@ def event_id(cluster: str, audit_id: str, stage: str) -> str:
     """The document id: the same (cluster, auditID, stage) always gets the same id."""
     key = "\x00".join((cluster, audit_id, stage)).encode()
     return hashlib.blake2b(key, digest_size=16).hexdigest()
-
-
-def micros(moment: datetime) -> int:
-    """Microseconds since the epoch, exactly (no float rounding)."""
-    return (moment - _EPOCH) // _MICROSECOND
-
-
-def from_micros(value: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=value)
 
 
 def _iso(moment: datetime) -> str:
@@ -223,7 +206,7 @@ _PREFIXES_MAX = 20_000
 def _remember_prefix(path: str) -> str:
     if len(_PREFIXES) >= _PREFIXES_MAX:
         _PREFIXES.clear()
-    prefix = _PREFIXES[path] = f"{len(path)}:{path}="
+    prefix = _PREFIXES[path] = path_prefix(path)
     return prefix
 
 

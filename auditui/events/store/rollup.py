@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from django.db.models import Q, QuerySet, Sum
 
 from auditui.events.models import HourlyEventCount
-from auditui.events.store.base import EventQuery
+from auditui.events.store.base import EventQuery, micros
 
 ROLLUP_FIELDS = frozenset({"cluster", "namespace", "verb"})
 HOUR = 3600
 HOUR_US = HOUR * 1_000_000
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Below this many whole hours, counting the events directly is as fast and simpler.
 MIN_HOURS = 3
 
@@ -67,8 +66,8 @@ def split(q: EventQuery) -> Split | None:
     """How to answer ``q`` with whole hours plus raw edges, or None if it is not worth it."""
     # In microseconds, as the times are: a range ending at 10:00:00.3 has an edge from 10:00
     # (in whole seconds it would not, and the events of those 0.3 s would go uncounted).
-    start = _micros(q.start) if q.start else None
-    end = _micros(q.end) if q.end else None
+    start = micros(q.start) if q.start else None
+    end = micros(q.end) if q.end else None
     first_hour = -(-start // HOUR_US) * HOUR if start is not None else None
     end_hour = end // HOUR_US * HOUR if end is not None else None
     if first_hour is not None and end_hour is not None and (end_hour - first_hour) // HOUR < MIN_HOURS:
@@ -79,10 +78,6 @@ def split(q: EventQuery) -> Split | None:
     if end is not None and end_hour * 1_000_000 < end:
         edges.append(dataclasses.replace(q, start=_at(end_hour)))
     return Split(first_hour, end_hour, edges)
-
-
-def _micros(moment: datetime) -> int:
-    return (moment - _EPOCH) // timedelta(microseconds=1)
 
 
 def _at(epoch: int) -> datetime:

@@ -95,7 +95,6 @@ MAX_INDEX_PATTERNS = 31
 MAX_TARGET_CHARS = 2000
 # Where a page's last time is looked for first, back from the newest time a hit can have.
 FLOOR_LOOKBACK = (timedelta(days=1), timedelta(days=7))
-_MICROSECOND = timedelta(microseconds=1)
 SORT_VALUES = len(SEARCH_SORT)
 _INDEX_DAY = re.compile(r"-(\d{4})\.(\d{2})\.(\d{2})$")
 _UNSAFE = re.compile(r"[^a-z0-9_.-]")
@@ -401,36 +400,42 @@ class SearchEngineStore(EventStore):
         First the time of the last hit the page can hold, with a sort on time alone (cheap);
         then the page itself among the matches from that time on (few, however long the range),
         in the indices of those days only."""
-        floor, pit = self._time_floor(q, query, target, pit, after, page_size + 1)
+        floor, pit = self._time_floor(q, query, pit, after, page_size + 1)
         if floor is not None:
             query = dsl.all_of([query, {"range": {"time_us": {"gte": floor}}}])
             target = self.read_target(replace(q, start=dsl.from_micros(floor)))
         body = search_body(query, size=page_size + 1, search_after=after, pit=pit, source=source)
         return self._search_pit(body) if pit else self._search(target, body)
 
-    def _time_floor(self, q: EventQuery, query: dict, target: str, pit: str | None, after: list | None,
+    def _time_floor(self, q: EventQuery, query: dict, pit: str | None, after: list | None,
                     size: int) -> tuple[int | None, str | None]:
         """The time (µs) of the ``size``-th newest match after ``after`` (None: fewer matches),
-        looked for in the last day before the newest time a match can have, then the last week,
-        then the whole range: a page usually fits in the newest day, whose indices are few."""
+        looked for in the last day before the newest time a match can have, then the rest of the
+        last week, then the rest of the range: a page usually fits in the newest day, whose
+        indices are few. Each step reads only what the steps before it did not."""
         if after:
             query = dsl.all_of([query, after_sort_values(after)])
-        newest = dsl.from_micros(after[0]) + _MICROSECOND if after else q.end
+        newest = dsl.from_micros(after[0] + 1) if after else q.end
         starts: list[datetime | None] = []
         if newest is not None:
             starts = [newest - back for back in FLOOR_LOOKBACK if q.start is None or newest - back > q.start]
+        wanted, newer = size, None  # ``newer``: where the previous step began
         for start in [*starts, None]:
-            window = query if start is None else dsl.all_of([query, {"range": {"time_us": {"gte": dsl.micros(start)}}}])
-            body = time_floor_body(window, size=size, pit=pit)
+            bounds = {"gte": dsl.micros(start)} if start is not None else {}
+            if newer is not None:
+                bounds["lt"] = dsl.micros(newer)
+            window = dsl.all_of([query, {"range": {"time_us": bounds}}]) if bounds else query
+            body = time_floor_body(window, size=wanted, pit=pit)
             if pit:
                 response = self._search_pit(body)
                 pit = response.get("pit_id") or pit
             else:
-                narrow = target if start is None else self.read_target(replace(q, start=start, end=newest))
+                narrow = self.read_target(replace(q, start=start or q.start, end=newer or newest))
                 response = self._search(narrow, body)
             hits = response["hits"]["hits"]
-            if len(hits) >= size:
+            if len(hits) >= wanted:
                 return hits[-1]["sort"][0], pit
+            wanted, newer = wanted - len(hits), start
         return None, pit
 
     def _try_open_pit(self, target: str) -> str | None:
