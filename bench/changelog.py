@@ -17,7 +17,6 @@ clusters by default; --events 300000 for a quick run), then times, on each store
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from datetime import timedelta
@@ -25,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import DATASET_END, ROOT, Dataset, ensure_dataset, measure, print_table, setup_django  # noqa: E402
+from bench.common import DATASET_END, dataset_arguments, measure, open_dataset, print_table  # noqa: E402
 from bench.engines import run_on_stores  # noqa: E402
 
 CHANGELOG_TARGET_MS = 50
@@ -34,19 +33,8 @@ MAX_CHANGES = 100
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--events", type=int, default=5_000_000)
-    parser.add_argument("--days", type=int, default=30)
-    parser.add_argument("--clusters", type=int, default=3)
-    parser.add_argument("--store", default="sql")
-    parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--data-dir", type=Path, default=None)
-    parser.add_argument("--json", action="store_true", help="print the figures as JSON on the last line")
-    args = parser.parse_args()
-    data_dir = args.data_dir or ROOT / "bench" / "out" / f"search-{args.events}"
-    setup_django(data_dir)
-    dataset = Dataset(events=args.events, days=args.days, clusters=args.clusters)
-    stored = ensure_dataset(data_dir, dataset, log=lambda m: print(m, file=sys.stderr))
+    args = dataset_arguments(__doc__, events=5_000_000, runs=30).parse_args()
+    data_dir, dataset, stored = open_dataset(args)
     results = run_on_stores(args.store, args.events, dataset, stored, lambda: run(args.runs))
     out = sys.stderr if args.json else sys.stdout
     out.write(f"store: {stored:,} events (SQLite at {data_dir})\n")

@@ -3,6 +3,7 @@ simulated event store, and timing helpers (p50/p95 over repeated runs)."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import statistics
@@ -68,6 +69,29 @@ def ensure_dataset(data_dir: Path, dataset: Dataset, *, log=print) -> int:
     _analyze()
     marker.write_text(json.dumps(dataset.marker))
     return stored
+
+
+def dataset_arguments(description: str | None, *, events: int, runs: int) -> argparse.ArgumentParser:
+    """The options of the benchmarks that run on the simulated dataset: which dataset (and where
+    its SQLite store lives), which stores, how many runs, JSON output."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=events)
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--clusters", type=int, default=3)
+    parser.add_argument("--store", default="sql")
+    parser.add_argument("--runs", type=int, default=runs)
+    parser.add_argument("--data-dir", type=Path, default=None)
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON on the last line")
+    return parser
+
+
+def open_dataset(args: argparse.Namespace) -> tuple[Path, Dataset, int]:
+    """Django on the dataset's SQLite store, built on the first run: (its directory, the
+    dataset, how many events it holds)."""
+    data_dir = args.data_dir or ROOT / "bench" / "out" / f"search-{args.events}"
+    setup_django(data_dir)
+    dataset = Dataset(events=args.events, days=args.days, clusters=args.clusters)
+    return data_dir, dataset, ensure_dataset(data_dir, dataset, log=lambda m: print(m, file=sys.stderr))
 
 
 def feed_simulated(dataset: Dataset, *, store, label: str) -> tuple[int, int]:
@@ -142,3 +166,15 @@ def print_table(timings: list[Timing], out=sys.stdout) -> None:
         target = f"<{t.target_ms:.0f}" if t.target_ms else ""
         ok = {True: "yes", False: "NO", None: ""}[t.meets_target]
         out.write(f"{t.name:<58} {t.p50_ms:8.1f} {t.p95_ms:8.1f} {target:>8}  {ok}  {t.detail}\n")
+
+
+def print_store_tables(stored: int, results: dict[str, list[Timing]], *, as_json: bool, where: str = "") -> None:
+    """Each store's table (on standard error with ``as_json``, which then prints the figures as
+    JSON on the last line of standard output)."""
+    out = sys.stderr if as_json else sys.stdout
+    out.write(f"store: {stored:,} events{where}\n")
+    for name, timings in results.items():
+        out.write(f"\n[{name}]\n")
+        print_table(timings, out=out)
+    if as_json:
+        print(json.dumps({"events": stored, "stores": {n: [t.as_dict() for t in ts] for n, ts in results.items()}}))

@@ -11,14 +11,12 @@ time on each store; the targets of the reads behind them are in search.py and ch
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import DATASET_END, ROOT, Dataset, ensure_dataset, measure, print_table, setup_django  # noqa: E402
+from bench.common import DATASET_END, dataset_arguments, measure, open_dataset, print_store_tables  # noqa: E402
 from bench.engines import run_on_stores  # noqa: E402
 
 PAGES = (
@@ -33,26 +31,10 @@ PAGES = (
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument("--days", type=int, default=30)
-    parser.add_argument("--clusters", type=int, default=3)
-    parser.add_argument("--store", default="sql")
-    parser.add_argument("--runs", type=int, default=10)
-    parser.add_argument("--json", action="store_true", help="print the figures as JSON on the last line")
-    args = parser.parse_args()
-    data_dir = ROOT / "bench" / "out" / f"search-{args.events}"
-    setup_django(data_dir)
-    dataset = Dataset(events=args.events, days=args.days, clusters=args.clusters)
-    stored = ensure_dataset(data_dir, dataset, log=lambda m: print(m, file=sys.stderr))
+    args = dataset_arguments(__doc__, events=1_000_000, runs=10).parse_args()
+    data_dir, dataset, stored = open_dataset(args)
     results = run_on_stores(args.store, args.events, dataset, stored, lambda: run(args.runs))
-    out = sys.stderr if args.json else sys.stdout
-    out.write(f"store: {stored:,} events (SQLite at {data_dir})\n")
-    for name, timings in results.items():
-        out.write(f"\n[{name}]\n")
-        print_table(timings, out=out)
-    if args.json:
-        print(json.dumps({"events": stored, "stores": {n: [t.as_dict() for t in ts] for n, ts in results.items()}}))
+    print_store_tables(stored, results, as_json=args.json, where=f" (SQLite at {data_dir})")
 
 
 def run(runs: int) -> list:

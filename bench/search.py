@@ -17,7 +17,6 @@ indices through Elastic's client and the test proxy (Elastic's server cannot run
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import signal
@@ -35,12 +34,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import (  # noqa: E402
     DATASET_END,
     ROOT,
-    Dataset,
     Timing,
-    ensure_dataset,
+    dataset_arguments,
     measure,
-    print_table,
-    setup_django,
+    open_dataset,
+    print_store_tables,
 )
 from bench.engines import engine_urls, load_engine, parse_stores  # noqa: E402
 
@@ -51,20 +49,9 @@ ENGINE_TARGET = 200  # issue 4: search p95 < 200 ms on the same queries
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--events", type=int, default=5_000_000)
-    parser.add_argument("--days", type=int, default=30)
-    parser.add_argument("--clusters", type=int, default=3)
-    parser.add_argument("--store", default="sql")
-    parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--data-dir", type=Path, default=None)
-    parser.add_argument("--json", action="store_true", help="print the figures as JSON on the last line")
-    args = parser.parse_args()
+    args = dataset_arguments(__doc__, events=5_000_000, runs=30).parse_args()
     stores = parse_stores(args.store)
-    data_dir = args.data_dir or ROOT / "bench" / "out" / f"search-{args.events}"
-    setup_django(data_dir)
-    dataset = Dataset(events=args.events, days=args.days, clusters=args.clusters)
-    stored = ensure_dataset(data_dir, dataset, log=lambda m: print(m, file=sys.stderr))
+    data_dir, dataset, stored = open_dataset(args)
     results: dict[str, list[Timing]] = {}
     with engine_urls(stores) as urls:
         for name in stores:
@@ -73,13 +60,7 @@ def main() -> None:
             if name != "sql":
                 load_engine(store, dataset, stored, name)
             results[name] = run(name, store, args.runs, data_dir, urls[name], prefix)
-    out = sys.stderr if args.json else sys.stdout
-    out.write(f"store: {stored:,} events\n")
-    for name, timings in results.items():
-        out.write(f"\n[{name}]\n")
-        print_table(timings, out=out)
-    if args.json:
-        print(json.dumps({"events": stored, "stores": {n: [t.as_dict() for t in ts] for n, ts in results.items()}}))
+    print_store_tables(stored, results, as_json=args.json)
 
 
 def _store(url: str, prefix: str):
