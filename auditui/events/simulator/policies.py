@@ -113,7 +113,7 @@ def _fields_v1(obj: dict) -> dict:
     return fields
 
 
-def _record_manager(obj: dict, manager: str, api_version: str, time: str) -> None:
+def record_manager(obj: dict, manager: str, api_version: str, time: str) -> None:
     entry = {
         "manager": manager,
         "operation": "Update",
@@ -167,7 +167,7 @@ class Policies:
         obj["metadata"] = fresh
         if apply:
             fresh["annotations"] = {LAST_APPLIED: _last_applied(obj)}
-        _record_manager(obj, manager, seed.kind.api_version, sim.ts.seconds(t))
+        record_manager(obj, manager, seed.kind.api_version, sim.ts.seconds(t))
         return obj
 
     # --- the activity ------------------------------------------------------------------
@@ -291,7 +291,7 @@ class Policies:
         meta["resourceVersion"] = sim.revision()
         if new["spec"] != old["spec"]:
             meta["generation"] = old["metadata"].get("generation", 1) + 1
-        _record_manager(new, manager, new["apiVersion"], sim.ts.seconds(sim.now))
+        record_manager(new, manager, new["apiVersion"], sim.ts.seconds(sim.now))
 
     @staticmethod
     def _body(rng: Random, mode: str, old: dict, new: dict, ops: list) -> object:

@@ -12,6 +12,7 @@ from random import Random
 from auditui.events.simulator import world as world_module
 from auditui.events.simulator.context import REQUEST_RESPONSE, Sim
 from auditui.events.simulator.objects import clone, object_path, object_ref
+from auditui.events.simulator.policies import record_manager
 
 GROUP, VERSION, RESOURCE = "networking.k8s.io", "v1", "networkpolicies"
 PREVIEW_POLICIES = (
@@ -67,8 +68,6 @@ def _stored(sim: Sim, manifest: dict) -> dict:
     """The object as the API server stores it: identity, version and who manages its fields."""
     stored = clone(manifest)
     when = sim.ts.seconds(sim.now)
-    stored["metadata"].update(uid=sim.uid(), resourceVersion=sim.revision(), generation=1, creationTimestamp=when,
-                              managedFields=[{"manager": "kubectl-client-side-apply", "operation": "Update",
-                                              "apiVersion": f"{GROUP}/{VERSION}", "time": when,
-                                              "fieldsType": "FieldsV1", "fieldsV1": {"f:spec": {}}}])
+    stored["metadata"].update(uid=sim.uid(), resourceVersion=sim.revision(), generation=1, creationTimestamp=when)
+    record_manager(stored, "kubectl-client-side-apply", stored["apiVersion"], when)
     return stored
