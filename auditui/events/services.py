@@ -81,10 +81,15 @@ def retention_cutoff(now: datetime | None = None) -> datetime:
 
 
 def purge_expired(now: datetime | None = None) -> int:
-    """Nightly maintenance: drop what is past retention, then refresh the planner's statistics."""
+    """Nightly maintenance: drop what is past retention, bring the store's object index up to
+    date (after an upgrade), then refresh the planner's statistics."""
     cutoff = retention_cutoff(now)
-    deleted = get_store().purge(before=cutoff)
+    store = get_store()
+    deleted = store.purge(before=cutoff)
     log.info("purged %d events older than %s", deleted, cutoff.isoformat())
+    indexed = store.index_objects()
+    if indexed:
+        log.info("indexed the days of %d objects stored before the object index existed", indexed)
     refresh_statistics()
     return deleted
 

@@ -195,6 +195,11 @@ class EventStore(ABC):
     def purge(self, *, before: datetime) -> int:
         """Delete events older than ``before``; returns how many went."""
 
+    def index_objects(self) -> int:
+        """Bring the store's own indexes of objects up to date with the events it holds (a
+        search engine's object-days index, after an upgrade); how many entries that wrote."""
+        return 0
+
     @abstractmethod
     def object_activity(
         self, q: EventQuery, *, kinds: Sequence[tuple[str, str]], limit: int | None = 1000

@@ -6,7 +6,8 @@ Layout. One index per cluster and UTC day, ``<prefix>-<cluster>-YYYY.MM.DD`` (th
 lower-cased, characters an index name cannot hold replaced, and then a hash of the real name so
 that two clusters never share an index), created on first write from the index template
 ``<prefix>`` (mappings in ``dsl.MAPPINGS``). Reads go to ``<prefix>-*``, or to the days of the
-query's time range when it names few.
+query's time range when it names few, or to the days its object has events on when it names one
+object (``object_days.py``: the index ``<prefix>.objects``, written with the events).
 
 Identity. The document id is a hash of (cluster, auditID, stage), written with ``op_type=create``:
 the engine answers 409 for an event it already has, which counts as a duplicate. Any other
@@ -48,7 +49,7 @@ import orjson
 
 from auditui.access.scope import ViewerScope
 from auditui.events.normalize import AuditRecord
-from auditui.events.store import dsl
+from auditui.events.store import dsl, object_days
 from auditui.events.store.base import (
     Bucket,
     EventQuery,
@@ -93,6 +94,8 @@ MAX_PIT_ID = 2048
 MAX_INDEX_PATTERNS = 31
 # The index list is part of the request line, which the node caps (4 KB by default).
 MAX_TARGET_CHARS = 2000
+# Reads of one object over more days than this ask the object-days index which days to read.
+OBJECT_DAYS_BEYOND = 2
 # Where a page's last time is looked for first, back from the newest time a hit can have.
 FLOOR_LOOKBACK = (timedelta(days=1), timedelta(days=7))
 SORT_VALUES = len(SEARCH_SORT)
@@ -120,6 +123,8 @@ class _BulkOutcome:
         for item in items:
             result = item.get("create") or next(iter(item.values()))
             status = result.get("status", 500)
+            if object_days.is_summary_id(result.get("_id")) and (200 <= status < 300 or status == 409):
+                continue  # the object-days entries that go with the events: not events themselves
             if 200 <= status < 300:
                 self.ingested += 1
             elif status == 409:
@@ -206,6 +211,7 @@ class SearchEngineStore(EventStore):
         self.pattern = f"{prefix}-*"
         self._template_ready = False
         self._index_names: dict[tuple[str, date], str] = {}
+        self.object_days = object_days.ObjectDays(self)
 
     # --- the transport, per client library ---------------------------------------------------
     @abstractmethod
@@ -257,14 +263,19 @@ class SearchEngineStore(EventStore):
             name = self._index_names[key] = f"{self.prefix}-{safe_cluster(key[0])}-{key[1]:%Y.%m.%d}"
         return name
 
-    def read_target(self, q: EventQuery, clusters: Sequence[str] = ()) -> str:
-        """The indices a query can touch: those of its clusters and days, when they are few.
+    def read_target(self, q: EventQuery, clusters: Sequence[str] = (), obj: ObjectRef | None = None) -> str:
+        """The indices a query can touch: those of its clusters and days, when they are few, and
+        of the days its object has events on when it names one (``obj``, or its filters).
 
         Every index searched costs the node a shard request, even one with nothing to find
         (about half a millisecond here), so a year of daily indices per cluster makes any
-        search across all of them slow. ``clusters`` narrows further (an object's cluster)."""
-        clusters = tuple(clusters or q.clusters)
+        search across all of them slow. ``clusters`` narrows further (``obj``'s by default)."""
+        clusters = tuple(clusters or q.clusters or ((obj.cluster,) if obj else ()))
         days = self._days(q)
+        if days is None or len(days) > OBJECT_DAYS_BEYOND:
+            narrowed = self.object_days.target_for(q, clusters, obj, max_chars=MAX_TARGET_CHARS)
+            if narrowed is not None:
+                return narrowed
         names = [safe_cluster(cluster) for cluster in sorted(set(clusters))]
         candidates = []
         if names and days is not None and len(names) * len(days) <= MAX_INDEX_PATTERNS:
@@ -298,6 +309,7 @@ class SearchEngineStore(EventStore):
             self._put_template(
                 self.prefix, template_body(self.prefix, shards=self.config.shards, replicas=self.config.replicas)
             )
+            self.object_days.put_template()
             self._template_ready = True
 
     def drop_everything(self) -> None:
@@ -305,6 +317,7 @@ class SearchEngineStore(EventStore):
         for name in self._indices(self.pattern):
             self._delete_index(name)
         self._delete_template(self.prefix)
+        self.object_days.drop()
         self._template_ready = False
 
     # --- writes --------------------------------------------------------------------------
@@ -324,6 +337,7 @@ class SearchEngineStore(EventStore):
         for future in pending:
             outcome.add(future.result())
         if outcome.errors:
+            self.object_days.writer.forget()  # what failed may include object-days entries
             raise SearchEngineError(
                 f"{len(outcome.errors)} of {len(records)} events were not stored "
                 f"({outcome.ingested} were, {outcome.duplicates} duplicates); first: {outcome.errors[0]}"
@@ -335,7 +349,7 @@ class SearchEngineStore(EventStore):
         """NDJSON for one bulk request, serialised with orjson (the clients' json is the slow part)."""
         # The order of storing, for ties on time (the SQL store's ids): clock, then position.
         seq = time.time_ns() // 1000 * 1000
-        lines = []
+        lines = self.object_days.lines(records)
         for position, record in enumerate(records):
             doc = dsl.document(record, seq=seq + position)
             lines.append(orjson.dumps({"create": {"_index": self.index_for(record), "_id": doc["event_id"]}}))
@@ -362,7 +376,11 @@ class SearchEngineStore(EventStore):
             elif day == cutoff_day and partial:
                 query = {"range": {"time_us": {"lt": dsl.micros(before)}}}
                 deleted += self._delete_by_query(name, count_body(query))
+        self.object_days.purge(cutoff_day)
         return deleted
+
+    def index_objects(self) -> int:
+        return self.object_days.backfill()
 
     # --- reads ---------------------------------------------------------------------------
     def search(
@@ -501,16 +519,20 @@ class SearchEngineStore(EventStore):
             if value is not None
         ]
         query = dsl.all_of(conditions)
-        sort = HISTORY_SORT
+        # The object's days a request at a time when they do not fit in one: oldest first, so
+        # the records come in order.
+        targets = self.object_days.chunks_for(q, obj, max_chars=MAX_TARGET_CHARS) or [self.read_target(q, obj=obj)]
         records: list[AuditRecord] = []
-        after = None
-        while True:
-            body = search_body(query, size=HISTORY_PAGE, sort=sort, search_after=after)
-            hits = self._search(self.read_target(q, (obj.cluster,)), body)["hits"]["hits"]
-            records += [dsl.record_from_source(hit["_source"], hit["_id"]) for hit in hits]
-            if len(hits) < HISTORY_PAGE:
-                return records
-            after = hits[-1]["sort"][:SORT_VALUES]
+        for target in targets:
+            after = None
+            while True:
+                body = search_body(query, size=HISTORY_PAGE, sort=HISTORY_SORT, search_after=after)
+                hits = self._search(target, body)["hits"]["hits"]
+                records += [dsl.record_from_source(hit["_source"], hit["_id"]) for hit in hits]
+                if len(hits) < HISTORY_PAGE:
+                    break
+                after = hits[-1]["sort"][:SORT_VALUES]
+        return records
 
     def object_activity(
         self, q: EventQuery, *, kinds: Sequence[tuple[str, str]], limit: int | None = 1000
