@@ -101,6 +101,13 @@ def configured_store(name: str, url: str, prefix: str, dataset: Dataset, stored:
         yield
 
 
+def engine_prefix(events: int, dataset: Dataset) -> str:
+    """The index prefix of a dataset's events in an engine: datasets of other shapes (a year,
+    more clusters) must not land in the same indices."""
+    shape = "" if (dataset.days, dataset.clusters) == (30, 3) else f"-{dataset.days}d-{dataset.clusters}c"
+    return f"bench-search-{events}{shape}"
+
+
 def run_on_stores(store_arg: str, events: int, dataset: Dataset, stored: int, run: Callable[[], T]) -> dict[str, T]:
     """``run()`` once for each store ``--store`` names, with ``get_store()`` pointing at it (the
     search engines loaded with the dataset's events first)."""
@@ -108,6 +115,6 @@ def run_on_stores(store_arg: str, events: int, dataset: Dataset, stored: int, ru
     results = {}
     with engine_urls(stores) as urls:
         for name in stores:
-            with configured_store(name, urls[name], f"bench-search-{events}", dataset, stored):
+            with configured_store(name, urls[name], engine_prefix(events, dataset), dataset, stored):
                 results[name] = run()
     return results

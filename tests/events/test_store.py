@@ -437,3 +437,20 @@ def test_it_pages_on_when_the_point_in_time_is_gone(engine_store):
     assert [len(p.records) for p in (first, second, third)] == [5, 5, 3]
     assert third.next_cursor is None
     assert len({r.id for p in (first, second, third) for r in p.records}) == 13
+
+
+def test_it_stops_opening_snapshots_whose_id_cannot_go_in_a_cursor(engine_store, monkeypatch):
+    from auditui.events.store import search_engine
+
+    _write(engine_store, [audit_event(time=T0 + timedelta(seconds=s)) for s in range(12)])
+    monkeypatch.setattr(search_engine, "MAX_PIT_ID", 10)  # as an id over many shards is
+    opened = []
+    open_pit = engine_store._open_pit
+    monkeypatch.setattr(engine_store, "_open_pit", lambda target: opened.append(target) or open_pit(target))
+    q = EventQuery(scope=ALL)
+    for _ in range(2):
+        first = engine_store.search(q, page_size=5)
+        second = engine_store.search(q, page_size=5, cursor=first.next_cursor)
+        assert len(first.records) == len(second.records) == 5
+        assert {r.id for r in first.records}.isdisjoint(r.id for r in second.records)
+    assert len(opened) == 1  # opened, found too long and closed once; not again for the same indices

@@ -212,6 +212,8 @@ class SearchEngineStore(EventStore):
         self._template_ready = False
         self._index_names: dict[tuple[str, date], str] = {}
         self.object_days = object_days.ObjectDays(self)
+        # Targets whose point-in-time id is too long for a cursor (their shards are many).
+        self._pit_too_long: set[str] = set()
 
     # --- the transport, per client library ---------------------------------------------------
     @abstractmethod
@@ -457,12 +459,17 @@ class SearchEngineStore(EventStore):
         return None, pit
 
     def _try_open_pit(self, target: str) -> str | None:
+        if target in self._pit_too_long:
+            return None  # its id did not fit in a cursor last time: do not open and close it again
         try:
             pit = self._open_pit(target)
         except Exception:  # noqa: BLE001 - no snapshot (limit reached, no index): page without one
             return None
         if len(pit) > MAX_PIT_ID:
             self._close_pit_quietly(pit)
+            if len(self._pit_too_long) > 256:
+                self._pit_too_long.clear()
+            self._pit_too_long.add(target)
             return None
         return pit
 
