@@ -35,16 +35,15 @@ class Overview:
     pull_sources: list[PullSource]
 
 
-def cluster_summaries(scope: ViewerScope, now: datetime) -> list[ClusterSummary]:
+def cluster_summaries(scope: ViewerScope, now: datetime, last_day: EventQuery) -> list[ClusterSummary]:
+    """Each cluster's events: all of them, those of ``last_day`` (the page's 24 h), the newest."""
     store = get_store()
-    totals = store.aggregate(EventQuery(scope=scope), group_by=["cluster"], limit=None)
-    last_day = EventQuery(scope=scope, start=now - timedelta(hours=24))
+    totals = store.cluster_totals(scope)
     recent = {g.keys[0]: g.count for g in store.aggregate(last_day, group_by=["cluster"], limit=None)}
     summaries = []
-    for group in sorted(totals, key=lambda g: g.keys[0]):
-        name = group.keys[0]
+    for name in sorted(totals):
         latest = next(store.newest_first(EventQuery(scope=scope, clusters=(name,)), anchor=now, page_size=1), None)
-        summaries.append(ClusterSummary(name, group.count, recent.get(name, 0), latest.time if latest else None))
+        summaries.append(ClusterSummary(name, totals[name], recent.get(name, 0), latest.time if latest else None))
     return summaries
 
 
@@ -57,7 +56,7 @@ def overview(scope: ViewerScope, *, is_staff: bool, now: datetime | None = None)
     failed = sum(g.count for g in store.aggregate(window, group_by=["response_code"], limit=None)
                  if g.keys[0] is not None and g.keys[0] >= 400)
     return Overview(
-        clusters=cluster_summaries(scope, now),
+        clusters=cluster_summaries(scope, now, window),
         histogram=histogram,
         histogram_max=max((b.count for b in histogram), default=0),
         latest=list(islice(store.newest_first(EventQuery(scope=scope), anchor=now, page_size=15), 15)),

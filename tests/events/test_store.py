@@ -353,6 +353,16 @@ def test_the_events_api_and_pages_work_on_every_backend(store, admin, client):
     assert client.get("/").status_code == 200
 
 
+def test_it_counts_each_clusters_events_for_the_overview(store):
+    _write(store, [audit_event(time=T0 + timedelta(days=d)) for d in range(3)], "c1")
+    _write(store, [audit_event(time=T0 + timedelta(days=d), namespace="payments") for d in (0, 40)], "Prod EU/2")
+    assert store.cluster_totals(ALL) == {"c1": 3, "Prod EU/2": 2}
+    payments = ViewerScope(grants=(Grant(clusters=("*",), namespaces=("payments",)),))
+    assert store.cluster_totals(payments) == {"Prod EU/2": 2}
+    store.purge(before=T0 + timedelta(days=1))
+    assert store.cluster_totals(ALL) == {"c1": 2, "Prod EU/2": 1}
+
+
 # --- search engines only ------------------------------------------------------------------
 
 def test_it_raises_on_write_errors_other_than_duplicates(engine_store):
@@ -454,3 +464,13 @@ def test_it_stops_opening_snapshots_whose_id_cannot_go_in_a_cursor(engine_store,
         assert len(first.records) == len(second.records) == 5
         assert {r.id for r in first.records}.isdisjoint(r.id for r in second.records)
     assert len(opened) == 1  # opened, found too long and closed once; not again for the same indices
+
+
+def test_it_counts_clusters_by_searching_until_it_knows_their_names(engine_store):
+    from auditui.events.store import object_days
+
+    _write(engine_store, [audit_event(time=T0)], "c1")
+    engine_store._delete_index(object_days.index_name(engine_store.prefix))  # as a store of an earlier auditui
+    engine_store.object_days = object_days.ObjectDays(engine_store)
+    assert engine_store.object_days.clusters() is None
+    assert engine_store.cluster_totals(ALL) == {"c1": 1}

@@ -195,6 +195,11 @@ class EventStore(ABC):
     def purge(self, *, before: datetime) -> int:
         """Delete events older than ``before``; returns how many went."""
 
+    def cluster_totals(self, scope: ViewerScope) -> dict[str, int]:
+        """How many events of each cluster ``scope`` sees, all time (clusters without any left out)."""
+        groups = self.aggregate(EventQuery(scope=scope), group_by=["cluster"], limit=None)
+        return {group.keys[0]: group.count for group in groups if group.count}
+
     def index_objects(self) -> int:
         """Bring the store's own indexes of objects up to date with the events it holds (a
         search engine's object-days index, after an upgrade); how many entries that wrote."""

@@ -80,5 +80,10 @@ class ElasticsearchEventStore(SearchEngineStore):
     def _delete_by_query(self, index: str, body: dict) -> int:
         return self.client.delete_by_query(index=index, body=body, refresh=True, conflicts="proceed")["deleted"]
 
+    def _doc_counts(self, pattern: str) -> dict[str, int]:
+        stats = self.client.indices.stats(index=pattern, metric="docs",
+                                          filter_path="indices.*.primaries.docs.count").body
+        return {name: entry["primaries"]["docs"]["count"] for name, entry in stats.get("indices", {}).items()}
+
     def _refresh(self, index: str) -> None:
         self.client.indices.refresh(index=index, allow_no_indices=True)

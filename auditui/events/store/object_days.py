@@ -317,6 +317,16 @@ class ObjectDays:
         days = [day for day in days if (first is None or day >= first) and (last is None or day <= last)]
         return safe_cluster(key["cluster"]), days
 
+    def clusters(self) -> list[str] | None:
+        """Every cluster with events; None when not known."""
+        if not self.ready():
+            return None
+        body = {"size": 0, "aggs": {"clusters": {"terms": {"field": "cluster", "size": MAX_DAYS}}}}
+        clusters = self.store._search(self.index, body).get("aggregations", {}).get("clusters", {})
+        if clusters.get("sum_other_doc_count"):
+            return None
+        return [bucket["key"] for bucket in clusters.get("buckets", [])]
+
     # --- upkeep ---------------------------------------------------------------------------
     def backfill(self, page: int = 1000) -> int:
         """Index the days of every event stored, then mark the summary complete; the entries

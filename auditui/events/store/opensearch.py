@@ -83,5 +83,10 @@ class OpenSearchEventStore(SearchEngineStore):
         params = {"refresh": "true", "conflicts": "proceed"}
         return self.client.delete_by_query(index=index, body=body, params=params)["deleted"]
 
+    def _doc_counts(self, pattern: str) -> dict[str, int]:
+        stats = self.client.indices.stats(
+            index=pattern, metric="docs", params={"filter_path": "indices.*.primaries.docs.count"})
+        return {name: entry["primaries"]["docs"]["count"] for name, entry in stats.get("indices", {}).items()}
+
     def _refresh(self, index: str) -> None:
         self.client.indices.refresh(index=index, params={"allow_no_indices": "true"})

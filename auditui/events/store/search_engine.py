@@ -34,7 +34,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
-import json
 import re
 import time
 from abc import abstractmethod
@@ -80,13 +79,16 @@ from auditui.events.store.bodies import (
     template_body,
     time_floor_body,
 )
+from auditui.events.store.bulk import (  # noqa: F401 - BULK_FILTER_PATH: the backends' import
+    BULK_CHUNK,
+    BULK_FILTER_PATH,
+    BULKS_IN_FLIGHT,
+    BulkOutcome,
+    advice,
+    dumps,
+)
 from auditui.events.store.engine_config import EngineConfig
 
-BULK_CHUNK = 1000
-# What a bulk response must say per item (how the write went, and why not); the rest of each
-# item (index, version, shard counts, sequence numbers) is left out by the node.
-BULK_FILTER_PATH = "items.*._id,items.*.status,items.*.error"
-BULKS_IN_FLIGHT = 2
 HISTORY_PAGE = 1000
 # A point-in-time id grows with the shards it covers; past this it is not put in a cursor.
 MAX_PIT_ID = 2048
@@ -102,44 +104,6 @@ SORT_VALUES = len(SEARCH_SORT)
 _INDEX_DAY = re.compile(r"-(\d{4})\.(\d{2})\.(\d{2})$")
 _UNSAFE = re.compile(r"[^a-z0-9_.-]")
 _EVENT_ID = re.compile(r"^[0-9a-f]{32}$")
-
-
-def _dumps(value: Any) -> bytes:
-    """orjson, or the standard library for what orjson refuses (integers beyond 64 bits)."""
-    try:
-        return orjson.dumps(value)
-    except TypeError:
-        return json.dumps(value).encode()
-
-
-class _BulkOutcome:
-    """Counts of a write's bulk responses: created, duplicates (409), and what failed."""
-
-    def __init__(self) -> None:
-        self.ingested = self.duplicates = 0
-        self.errors: list[str] = []
-
-    def add(self, items: list[dict]) -> None:
-        for item in items:
-            result = item.get("create") or next(iter(item.values()))
-            status = result.get("status", 500)
-            if object_days.is_summary_id(result.get("_id")) and (200 <= status < 300 or status == 409):
-                continue  # the object-days entries that go with the events: not events themselves
-            if 200 <= status < 300:
-                self.ingested += 1
-            elif status == 409:
-                self.duplicates += 1
-            else:
-                self.errors.append(f"{result.get('_id')}: {status} {orjson.dumps(result.get('error')).decode()}")
-
-
-def _advice(error: str) -> str:
-    """What an operator can do about a refusal whose remedy is not in the node's words."""
-    if "maximum shards open" in error:
-        # A new day's index needs a shard; the node has as many as cluster.max_shards_per_node.
-        return (" (the engine's shard limit: raise cluster.max_shards_per_node, add data nodes, or keep"
-                " fewer days; README: Sizing indices)")
-    return ""
 
 
 class SearchEngineError(RuntimeError):
@@ -254,6 +218,10 @@ class SearchEngineStore(EventStore):
     @abstractmethod
     def _delete_template(self, name: str) -> None: ...
 
+    @abstractmethod
+    def _doc_counts(self, pattern: str) -> dict[str, int]:
+        """Each index's number of documents (primaries), from the index statistics."""
+
     # --- layout --------------------------------------------------------------------------
     def index_for(self, record: AuditRecord) -> str:
         # Remembered per (cluster, day): a batch names a handful of indices thousands of times.
@@ -327,7 +295,7 @@ class SearchEngineStore(EventStore):
         if not records:
             return WriteResult()
         self.ensure_template()
-        outcome = _BulkOutcome()
+        outcome = BulkOutcome()
         # Building a chunk's documents (Python) overlaps with the node indexing the previous ones;
         # with two bulks in flight the node always has the next one queued while Python builds.
         pending: list = []
@@ -343,7 +311,7 @@ class SearchEngineStore(EventStore):
             raise SearchEngineError(
                 f"{len(outcome.errors)} of {len(records)} events were not stored "
                 f"({outcome.ingested} were, {outcome.duplicates} duplicates); first: {outcome.errors[0]}"
-                + _advice(outcome.errors[0])
+                + advice(outcome.errors[0])
             )
         return WriteResult(ingested=outcome.ingested, duplicates=outcome.duplicates)
 
@@ -355,7 +323,7 @@ class SearchEngineStore(EventStore):
         for position, record in enumerate(records):
             doc = dsl.document(record, seq=seq + position)
             lines.append(orjson.dumps({"create": {"_index": self.index_for(record), "_id": doc["event_id"]}}))
-            lines.append(_dumps(doc))
+            lines.append(dumps(doc))
         lines.append(b"")
         return b"\n".join(lines)
 
@@ -383,6 +351,22 @@ class SearchEngineStore(EventStore):
 
     def index_objects(self) -> int:
         return self.object_days.backfill()
+
+    def cluster_totals(self, scope: ViewerScope) -> dict[str, int]:
+        # For a viewer who sees everything, the indices' document counts answer it without a
+        # search (an aggregate asks every daily index: ~1 s at a year of retention); clusters'
+        # names come from the object-days index, as index names hold them mangled.
+        names = self.object_days.clusters() if scope.everything else None
+        if names is None:
+            return super().cluster_totals(scope)
+        by_index_name = {safe_cluster(name): name for name in names}
+        totals: dict[str, int] = {}
+        for index, count in self._doc_counts(self.pattern).items():
+            name = by_index_name.get(index[len(self.prefix) + 1:-len("-YYYY.MM.DD")])
+            if name is None:
+                return super().cluster_totals(scope)  # an index of a cluster it does not know
+            totals[name] = totals.get(name, 0) + count
+        return {name: count for name, count in totals.items() if count}
 
     # --- reads ---------------------------------------------------------------------------
     def search(
