@@ -474,3 +474,15 @@ def test_it_counts_clusters_by_searching_until_it_knows_their_names(engine_store
     engine_store.object_days = object_days.ObjectDays(engine_store)
     assert engine_store.object_days.clusters() is None
     assert engine_store.cluster_totals(ALL) == {"c1": 1}
+
+
+def test_it_reads_from_a_time_on_in_the_days_that_exist_from_then_on(engine_store):
+    _write(engine_store, [audit_event(time=T0 + timedelta(days=d), name=f"e{d}") for d in (0, 1, 2, 400)], "c1")
+    since = EventQuery(scope=ALL, start=T0 + timedelta(days=1))
+    days = {pattern.rsplit("-", 1)[1].rstrip("*") for pattern in engine_store.read_target(since).split(",")}
+    assert days == {"2026.11.02", "2026.11.03", "2027.12.06"}  # later days included, however far
+    assert [r.name for r in engine_store.search(since).records] == ["e400", "e2", "e1"]
+    _write(engine_store, [audit_event(time=T0 + timedelta(days=5), name="e5")], "c2")  # a new index: read at once
+    assert [r.name for r in engine_store.search(since).records] == ["e400", "e5", "e2", "e1"]
+    assert engine_store.count(EventQuery(scope=ALL, start=T0 + timedelta(days=3), clusters=("c2",))) == 1
+    assert engine_store.count(EventQuery(scope=ALL, start=T0 + timedelta(days=500))) == 0

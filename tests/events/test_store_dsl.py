@@ -23,7 +23,7 @@ from auditui.events.normalize import normalize_event
 from auditui.events.query import Compare, Empty, InSet, Text, escape, matches, parse
 from auditui.events.store import EventQuery, StoreError, dsl
 from auditui.events.store.engine_config import EngineConfig
-from auditui.events.store.search_engine import decode_cursor, encode_cursor, safe_cluster
+from auditui.events.store.search_engine import decode_cursor, encode_cursor
 from tests.es_proxy import plain_media_type
 from tests.events.test_query_sql import AGREEMENT_QUERIES, CRAFTED, CRAFTED_QUERIES, _queries
 from tests.factories import audit_event
@@ -359,13 +359,6 @@ def test_reads_name_only_the_indices_of_their_clusters_and_days():
     # The list goes in the request line: too many clusters fall back to a coarser pattern.
     many = tuple(f"cluster-{n}-{'x' * 80}" for n in range(30))
     assert store.read_target(EventQuery(scope=ViewerScope.all(), clusters=many)) == "audit-*"
-
-
-def test_cluster_names_become_distinct_index_names():
-    assert safe_cluster("prod-eu") == "prod-eu"
-    assert safe_cluster("Prod-EU") != safe_cluster("prod-eu")
-    assert safe_cluster("a/b") != safe_cluster("a:b")
-    assert re.fullmatch(r"[a-z0-9_.-]+", safe_cluster("_Weird Name: *?/"))
 
 
 def test_the_proxy_turns_compatible_media_types_into_plain_ones():

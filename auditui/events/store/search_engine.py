@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import hashlib
 import re
 import time
 from abc import abstractmethod
@@ -88,6 +87,7 @@ from auditui.events.store.bulk import (  # noqa: F401 - BULK_FILTER_PATH: the ba
     dumps,
 )
 from auditui.events.store.engine_config import EngineConfig
+from auditui.events.store.layout import IndexList, index_day, is_unsafe_prefix, safe_cluster
 
 HISTORY_PAGE = 1000
 # A point-in-time id grows with the shards it covers; past this it is not put in a cursor.
@@ -96,13 +96,13 @@ MAX_PIT_ID = 2048
 MAX_INDEX_PATTERNS = 31
 # The index list is part of the request line, which the node caps (4 KB by default).
 MAX_TARGET_CHARS = 2000
+# A pattern no index of the prefix matches (a read that needs none).
+NO_INDEX = "none-1970.01.01*"
 # Reads of one object over more days than this ask the object-days index which days to read.
 OBJECT_DAYS_BEYOND = 2
 # Where a page's last time is looked for first, back from the newest time a hit can have.
 FLOOR_LOOKBACK = (timedelta(days=1), timedelta(days=7))
 SORT_VALUES = len(SEARCH_SORT)
-_INDEX_DAY = re.compile(r"-(\d{4})\.(\d{2})\.(\d{2})$")
-_UNSAFE = re.compile(r"[^a-z0-9_.-]")
 _EVENT_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
@@ -112,14 +112,6 @@ class SearchEngineError(RuntimeError):
 
 class PitGone(Exception):
     """The point in time named by a cursor expired or was closed."""
-
-
-def safe_cluster(cluster: str) -> str:
-    """The cluster as a part of an index name; unchanged only when it already was a safe one."""
-    safe = _UNSAFE.sub("_", cluster.lower())[:100].lstrip("_.-+") or "_"
-    if safe != cluster:
-        safe += "-" + hashlib.blake2b(cluster.encode(), digest_size=4).hexdigest()
-    return safe
 
 
 def encode_cursor(after: Sequence[Any], pit: str | None) -> str:
@@ -165,7 +157,7 @@ class SearchEngineStore(EventStore):
     write_batch_size = 5 * BULK_CHUNK
 
     def __init__(self, config: EngineConfig, *, prefix: str, refresh: str = "wait_for") -> None:
-        if not prefix or prefix != prefix.lower() or _UNSAFE.search(prefix) or prefix[0] in "_.-+":
+        if is_unsafe_prefix(prefix):
             raise ValueError(f"index prefix {prefix!r}: lower-case letters, digits, '_', '-' and '.' only")
         if refresh not in ("true", "false", "wait_for"):
             raise ValueError(f"index refresh {refresh!r}: true, false or wait_for")
@@ -175,6 +167,7 @@ class SearchEngineStore(EventStore):
         self.pattern = f"{prefix}-*"
         self._template_ready = False
         self._index_names: dict[tuple[str, date], str] = {}
+        self.index_list = IndexList(prefix, lambda: self._indices(self.pattern))
         self.object_days = object_days.ObjectDays(self)
         # Targets whose point-in-time id is too long for a cursor (their shards are many).
         self._pit_too_long: set[str] = set()
@@ -231,6 +224,7 @@ class SearchEngineStore(EventStore):
             if len(self._index_names) > 1024:
                 self._index_names.clear()
             name = self._index_names[key] = f"{self.prefix}-{safe_cluster(key[0])}-{key[1]:%Y.%m.%d}"
+            self.index_list.forget()  # perhaps a new index
         return name
 
     def read_target(self, q: EventQuery, clusters: Sequence[str] = (), obj: ObjectRef | None = None) -> str:
@@ -247,6 +241,12 @@ class SearchEngineStore(EventStore):
             if narrowed is not None:
                 return narrowed
         names = [safe_cluster(cluster) for cluster in sorted(set(clusters))]
+        if q.start is not None and q.end is None:
+            # From a time on, without end (the newest events): the days that exist from then on.
+            since = self.index_list.since(q.start.astimezone(UTC).date(), names)
+            target = ",".join(f"{name}*" for name in since) or f"{self.prefix}-{NO_INDEX}"
+            if len(target) <= MAX_TARGET_CHARS:
+                return target
         candidates = []
         if names and days is not None and len(names) * len(days) <= MAX_INDEX_PATTERNS:
             # The trailing * keeps a missing day from being an error (as in the other patterns).
@@ -337,7 +337,7 @@ class SearchEngineStore(EventStore):
         partial = before.astimezone(UTC) > datetime.combine(cutoff_day, datetime.min.time(), tzinfo=UTC)
         deleted = 0
         for name in sorted(self._indices(self.pattern)):
-            day = _index_day(name)
+            day = index_day(name)
             if day is None:
                 continue
             if day < cutoff_day:
@@ -569,14 +569,4 @@ class SearchEngineStore(EventStore):
             hits = self._search(target, search_body(query, size=1))["hits"]["hits"]
             if hits:
                 return dsl.record_from_source(hits[0]["_source"], hits[0]["_id"])
-        return None
-
-
-def _index_day(name: str) -> date | None:
-    match = _INDEX_DAY.search(name)
-    if not match:
-        return None
-    try:
-        return date(int(match[1]), int(match[2]), int(match[3]))
-    except ValueError:
         return None
