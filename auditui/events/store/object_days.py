@@ -30,6 +30,7 @@ import orjson
 
 from auditui.events.normalize import AuditRecord
 from auditui.events.store.base import EventQuery, ObjectRef
+from auditui.events.store.layout import safe_cluster
 
 if TYPE_CHECKING:
     from auditui.events.store.search_engine import SearchEngineStore
@@ -42,6 +43,8 @@ COMPLETE_ID = "complete"
 ID_PREFIX = "o"
 # An object's days asked for at once: a dozen years of daily activity.
 MAX_DAYS = 5000
+# Clusters asked for at once (beyond, the overview counts them by searching).
+MAX_CLUSTERS = 10_000
 # Keys written by this process, not sent again (bounded: objects come and go).
 MEMO_MAX = 200_000
 
@@ -302,8 +305,6 @@ class ObjectDays:
     def _days_in_range(self, q: EventQuery, clusters: tuple[str, ...],
                        obj: ObjectRef | None) -> tuple[str, list[date]] | None:
         """The object's index name for its cluster, and its days in ``q``'s range."""
-        from auditui.events.store.search_engine import safe_cluster
-
         if obj is not None:
             key = pinned_key(obj.cluster, {"resource": obj.resource, "namespace": obj.namespace,
                                            "name": obj.name, "api_group": obj.api_group})
@@ -321,7 +322,7 @@ class ObjectDays:
         """Every cluster with events; None when not known."""
         if not self.ready():
             return None
-        body = {"size": 0, "aggs": {"clusters": {"terms": {"field": "cluster", "size": MAX_DAYS}}}}
+        body = {"size": 0, "aggs": {"clusters": {"terms": {"field": "cluster", "size": MAX_CLUSTERS}}}}
         clusters = self.store._search(self.index, body).get("aggregations", {}).get("clusters", {})
         if clusters.get("sum_other_doc_count"):
             return None
