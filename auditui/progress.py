@@ -19,8 +19,9 @@ class Progress:
     """``label [#####.....] 45% 12.3 MiB/27.0 MiB  8,120 events/s``; redrawn at most 5 times a second."""
 
     def __init__(self, label: str, total_bytes: int | None, stream: TextIO | None = None,
-                 enabled: bool | None = None) -> None:
+                 enabled: bool | None = None, unit: str = "events") -> None:
         self.label = label
+        self.unit = unit
         self.total = total_bytes or None
         self.stream = stream or sys.stderr
         self.enabled = self.stream.isatty() if enabled is None else enabled
@@ -40,13 +41,15 @@ class Progress:
         self.drawn = True
 
     def line(self, done_bytes: int, events: int, elapsed: float) -> str:
-        rate = f"{events / elapsed:,.0f} events/s" if elapsed > 0 else ""
+        rate = f"{events / elapsed:,.0f} {self.unit}/s" if elapsed > 0 else ""
         if self.total:
             share = min(done_bytes / self.total, 1.0)
             bar = "#" * int(share * 30) + "." * (30 - int(share * 30))
             size = f"{_human_bytes(done_bytes)}/{_human_bytes(self.total)}"
-            return f"{self.label} [{bar}] {share:4.0%} {size}  {events:,} events  {rate}"
-        return f"{self.label} {_human_bytes(done_bytes)}  {events:,} events  {rate}"
+            return f"{self.label} [{bar}] {share:4.0%} {size}  {events:,} {self.unit}  {rate}"
+        if not done_bytes:
+            return f"{self.label} {events:,} {self.unit}  {rate}"  # work counted in items alone
+        return f"{self.label} {_human_bytes(done_bytes)}  {events:,} {self.unit}  {rate}"
 
     def finish(self) -> None:
         if self.drawn:

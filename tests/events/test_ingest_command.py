@@ -117,3 +117,13 @@ def test_it_shows_a_progress_bar_with_rate_on_a_terminal():
     progress.finish()
     line = stream.getvalue()
     assert "50%" in line and "5,000 events" in line and "events/s" in line
+
+
+def test_the_progress_bar_counts_other_work_in_its_own_unit():
+    from auditui.progress import Progress
+
+    stream = io.StringIO()
+    progress = Progress("indexing object days", None, stream=stream, enabled=True, unit="object-days")
+    progress.update(0, 12000, force=True)
+    line = stream.getvalue()
+    assert "12,000 object-days" in line and "object-days/s" in line and " B " not in line

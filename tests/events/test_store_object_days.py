@@ -126,6 +126,14 @@ def test_it_asks_every_index_until_an_older_store_is_indexed_then_only_the_objec
     assert od.ObjectDays(year).ready()
 
 
+def test_it_reports_how_far_indexing_an_older_store_got(year):
+    year._delete_index(od.index_name(year.prefix))
+    year.object_days = od.ObjectDays(year)
+    seen: list[int] = []
+    written = year.index_objects(progress=seen.append)
+    assert written == 28 and seen == sorted(seen) and seen[-1] == written  # 3 + 12 + 12 in c1, 1 in c2
+
+
 def test_it_forgets_the_days_a_purge_removes(year):
     year.purge(before=T0 + timedelta(days=100))
     assert _index_days(year.read_target(EventQuery(scope=ALL), obj=DENY_ALL)) == {"2026.10.28"}

@@ -8,7 +8,7 @@ without saying whose view it is (see ``auditui.access.scope``).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -200,9 +200,10 @@ class EventStore(ABC):
         groups = self.aggregate(EventQuery(scope=scope), group_by=["cluster"], limit=None)
         return {group.keys[0]: group.count for group in groups if group.count}
 
-    def index_objects(self) -> int:
+    def index_objects(self, progress: Callable[[int], None] | None = None) -> int:
         """Bring the store's own indexes of objects up to date with the events it holds (a
-        search engine's object-days index, after an upgrade); how many entries that wrote."""
+        search engine's object-days index, after an upgrade); how many entries that wrote
+        (``progress`` hears the count so far as it goes)."""
         return 0
 
     @abstractmethod

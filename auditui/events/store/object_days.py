@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -329,7 +329,7 @@ class ObjectDays:
         return [bucket["key"] for bucket in clusters.get("buckets", [])]
 
     # --- upkeep ---------------------------------------------------------------------------
-    def backfill(self, page: int = 1000) -> int:
+    def backfill(self, page: int = 1000, progress: Callable[[int], None] | None = None) -> int:
         """Index the days of every event stored, then mark the summary complete; the entries
         sent (0 when it already was). For stores written before the summary existed."""
         if self.ready():
@@ -347,6 +347,8 @@ class ObjectDays:
                     break
                 self._send(backfill_lines(groups["buckets"], store.prefix))
                 sent += len(groups["buckets"])
+                if progress is not None:
+                    progress(sent)
                 after = groups.get("after_key")
                 if not after or len(groups["buckets"]) < page:
                     break

@@ -36,7 +36,7 @@ import contextlib
 import re
 import time
 from abc import abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -349,8 +349,8 @@ class SearchEngineStore(EventStore):
         self.object_days.purge(cutoff_day)
         return deleted
 
-    def index_objects(self) -> int:
-        return self.object_days.backfill()
+    def index_objects(self, progress: Callable[[int], None] | None = None) -> int:
+        return self.object_days.backfill(progress=progress)
 
     def cluster_totals(self, scope: ViewerScope) -> dict[str, int]:
         # For a viewer who sees everything, the indices' document counts answer it without a

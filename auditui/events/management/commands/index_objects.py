@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 
 from auditui.events.store import get_store
+from auditui.progress import Progress
 
 
 class Command(BaseCommand):
@@ -13,7 +14,10 @@ class Command(BaseCommand):
             "auditui; until then one object's long-range reads ask every daily index). Runs nightly too.")
 
     def handle(self, *args, **options) -> None:
-        written = get_store().index_objects()
+        # A year of a busy store is many pages of aggregation: show how far it got (on a terminal).
+        progress = Progress("indexing object days", None, stream=self.stderr._out, unit="object-days")
+        written = get_store().index_objects(progress=lambda done: progress.update(0, done))
+        progress.finish()
         if written:
             self.stdout.write(f"indexed {written} object-days; one object's reads now ask only its days' indices")
         else:
