@@ -33,3 +33,17 @@ def test_the_list_names_the_days_from_a_date_on_of_the_asked_clusters_and_is_rea
     index_list.forget()
     assert index_list.since(date(2026, 2, 1), {"a"}) == ["p-a-2026.02.01"]
     assert len(reads) == 2
+
+
+def test_names_and_day_bounds_agree_with_each_other():
+    from datetime import UTC, datetime
+
+    from auditui.events.store.layout import daily_index, day_bounds, index_cluster, no_index
+
+    name = daily_index("p", "prod-eu", date(2026, 3, 9))
+    assert name == "p-prod-eu-2026.03.09" and index_cluster("p", name) == "prod-eu" and index_day(name)
+    assert index_day(no_index("p").rstrip("*")) == date(1970, 1, 1)
+    # [start, end): an end at midnight leaves its day out.
+    assert day_bounds(datetime(2026, 3, 9, 23, tzinfo=UTC), datetime(2026, 3, 11, tzinfo=UTC)) == (
+        date(2026, 3, 9), date(2026, 3, 10))
+    assert day_bounds(None, None) == (None, None)

@@ -7,7 +7,7 @@ import hashlib
 import re
 import time
 from collections.abc import Callable, Collection
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 _UNSAFE = re.compile(r"[^a-z0-9_.-]")
 _INDEX_DAY = re.compile(r"-(\d{4})\.(\d{2})\.(\d{2})$")
@@ -20,6 +20,29 @@ def safe_cluster(cluster: str) -> str:
     if safe != cluster:
         safe += "-" + hashlib.blake2b(cluster.encode(), digest_size=4).hexdigest()
     return safe
+
+
+def daily_index(prefix: str, cluster: str, day: date) -> str:
+    """The index of a cluster's day (``cluster`` as ``safe_cluster`` gives it, or ``*``)."""
+    return f"{prefix}-{cluster}-{day:%Y.%m.%d}"
+
+
+def index_cluster(prefix: str, name: str) -> str:
+    """The cluster part of a daily index's name."""
+    return name[len(prefix) + 1:-DAY_SUFFIX]
+
+
+def no_index(prefix: str, cluster: str = "none") -> str:
+    """A pattern no index of the prefix matches (a day long before any event), for a read that
+    needs none: an empty target would mean every index."""
+    return daily_index(prefix, cluster, date(1970, 1, 1)) + "*"
+
+
+def day_bounds(start: datetime | None, end: datetime | None) -> tuple[date | None, date | None]:
+    """The first and last UTC day of [start, end) (None for an open side)."""
+    first = start.astimezone(UTC).date() if start else None
+    last = (end.astimezone(UTC) - timedelta(microseconds=1)).date() if end else None
+    return first, last
 
 
 def is_unsafe_prefix(prefix: str) -> bool:
@@ -63,7 +86,7 @@ class IndexList:
             day = index_day(name)
             if day is None or day < first:
                 continue
-            if clusters and name[len(self.prefix) + 1:-DAY_SUFFIX] not in clusters:
+            if clusters and index_cluster(self.prefix, name) not in clusters:
                 continue
             picked.append(name)
         return sorted(picked)

@@ -23,14 +23,14 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from auditui.events.normalize import AuditRecord
 from auditui.events.store.base import EventQuery, ObjectRef
-from auditui.events.store.layout import safe_cluster
+from auditui.events.store.layout import daily_index, day_bounds, no_index, safe_cluster
 
 if TYPE_CHECKING:
     from auditui.events.store.search_engine import SearchEngineStore
@@ -167,10 +167,11 @@ def target(prefix: str, cluster: str, days: Sequence[date], max_chars: int) -> s
     """Index patterns for a cluster's ``days`` (the trailing * keeps a day deleted since from
     being an error); by month when the days do not fit in ``max_chars``; None when neither does."""
     if not days:
-        # Nothing to read: a day no index has (an empty target would mean every index).
-        days = [date(1970, 1, 1)]
-    for spellings in ([f"{day:%Y.%m.%d}*" for day in days], [f"{day:%Y.%m}.*" for day in days]):
-        joined = ",".join(f"{prefix}-{cluster}-{s}" for s in dict.fromkeys(spellings))
+        return no_index(prefix, cluster)
+    by_day = [daily_index(prefix, cluster, day) + "*" for day in days]
+    by_month = [f"{prefix}-{cluster}-{day:%Y.%m}.*" for day in days]
+    for patterns in (by_day, by_month):
+        joined = ",".join(dict.fromkeys(patterns))
         if len(joined) <= max_chars:
             return joined
     return None
@@ -182,7 +183,7 @@ def chunks(prefix: str, cluster: str, days: Sequence[date], max_chars: int) -> l
     out: list[str] = []
     current = ""
     for day in days:
-        pattern = f"{prefix}-{cluster}-{day:%Y.%m.%d}*"
+        pattern = daily_index(prefix, cluster, day) + "*"
         if current and len(current) + 1 + len(pattern) > max_chars:
             out.append(current)
             current = ""
@@ -313,8 +314,7 @@ class ObjectDays:
         days = self.days(key) if key is not None else None
         if days is None:
             return None
-        first = q.start.astimezone(UTC).date() if q.start else None
-        last = (q.end.astimezone(UTC) - timedelta(microseconds=1)).date() if q.end else None
+        first, last = day_bounds(q.start, q.end)
         days = [day for day in days if (first is None or day >= first) and (last is None or day <= last)]
         return safe_cluster(key["cluster"]), days
 

@@ -87,7 +87,16 @@ from auditui.events.store.bulk import (  # noqa: F401 - BULK_FILTER_PATH: the ba
     dumps,
 )
 from auditui.events.store.engine_config import EngineConfig
-from auditui.events.store.layout import IndexList, index_day, is_unsafe_prefix, safe_cluster
+from auditui.events.store.layout import (
+    IndexList,
+    daily_index,
+    day_bounds,
+    index_cluster,
+    index_day,
+    is_unsafe_prefix,
+    no_index,
+    safe_cluster,
+)
 
 HISTORY_PAGE = 1000
 # A point-in-time id grows with the shards it covers; past this it is not put in a cursor.
@@ -96,8 +105,6 @@ MAX_PIT_ID = 2048
 MAX_INDEX_PATTERNS = 31
 # The index list is part of the request line, which the node caps (4 KB by default).
 MAX_TARGET_CHARS = 2000
-# A pattern no index of the prefix matches (a read that needs none).
-NO_INDEX = "none-1970.01.01*"
 # Reads of one object over more days than this ask the object-days index which days to read.
 OBJECT_DAYS_BEYOND = 2
 # Where a page's last time is looked for first, back from the newest time a hit can have.
@@ -223,7 +230,7 @@ class SearchEngineStore(EventStore):
         if name is None:
             if len(self._index_names) > 1024:
                 self._index_names.clear()
-            name = self._index_names[key] = f"{self.prefix}-{safe_cluster(key[0])}-{key[1]:%Y.%m.%d}"
+            name = self._index_names[key] = daily_index(self.prefix, safe_cluster(key[0]), key[1])
             self.index_list.forget()  # perhaps a new index
         return name
 
@@ -236,7 +243,7 @@ class SearchEngineStore(EventStore):
         search across all of them slow. ``clusters`` narrows further (``obj``'s by default)."""
         clusters = tuple(clusters or q.clusters or ((obj.cluster,) if obj else ()))
         days = self._days(q)
-        if days is None or len(days) > OBJECT_DAYS_BEYOND:
+        if self._asks_object_days(days):
             narrowed = self.object_days.target_for(q, clusters, obj, max_chars=MAX_TARGET_CHARS)
             if narrowed is not None:
                 return narrowed
@@ -244,15 +251,15 @@ class SearchEngineStore(EventStore):
         if q.start is not None and q.end is None:
             # From a time on, without end (the newest events): the days that exist from then on.
             since = self.index_list.since(q.start.astimezone(UTC).date(), names)
-            target = ",".join(f"{name}*" for name in since) or f"{self.prefix}-{NO_INDEX}"
+            target = ",".join(f"{name}*" for name in since) or no_index(self.prefix)
             if len(target) <= MAX_TARGET_CHARS:
                 return target
         candidates = []
         if names and days is not None and len(names) * len(days) <= MAX_INDEX_PATTERNS:
             # The trailing * keeps a missing day from being an error (as in the other patterns).
-            candidates.append([f"{self.prefix}-{name}-{day:%Y.%m.%d}*" for name in names for day in days])
+            candidates.append([daily_index(self.prefix, name, day) + "*" for name in names for day in days])
         if days is not None:
-            candidates.append([f"{self.prefix}-*-{day:%Y.%m.%d}" for day in days])
+            candidates.append([daily_index(self.prefix, "*", day) for day in days])
         if names and len(names) <= MAX_INDEX_PATTERNS:
             # A cluster whose name extends another's ("prod", "prod-eu") matches both: the query's
             # cluster condition still decides; only a few more indices are asked.
@@ -264,11 +271,17 @@ class SearchEngineStore(EventStore):
         return self.pattern
 
     @staticmethod
+    def _asks_object_days(days: list[date] | None) -> bool:
+        """Whether a read of one object over these days (None: many, or open) is worth a lookup
+        of the object's days first."""
+        return days is None or len(days) > OBJECT_DAYS_BEYOND
+
+    @staticmethod
     def _days(q: EventQuery) -> list[date] | None:
         """The days of the query's range, when it has one of at most MAX_INDEX_PATTERNS days."""
         if q.start is None or q.end is None:
             return None
-        first, last = q.start.astimezone(UTC).date(), (q.end.astimezone(UTC) - timedelta(microseconds=1)).date()
+        first, last = day_bounds(q.start, q.end)
         count = (last - first).days + 1
         if count > MAX_INDEX_PATTERNS:
             return None
@@ -362,7 +375,7 @@ class SearchEngineStore(EventStore):
         by_index_name = {safe_cluster(name): name for name in names}
         totals: dict[str, int] = {}
         for index, count in self._doc_counts(self.pattern).items():
-            name = by_index_name.get(index[len(self.prefix) + 1:-len("-YYYY.MM.DD")])
+            name = by_index_name.get(index_cluster(self.prefix, index))
             if name is None:
                 return super().cluster_totals(scope)  # an index of a cluster it does not know
             totals[name] = totals.get(name, 0) + count
@@ -512,9 +525,11 @@ class SearchEngineStore(EventStore):
         query = dsl.all_of(conditions)
         # The object's days a request at a time when they do not fit in one: oldest first, so
         # the records come in order.
-        targets = self.object_days.chunks_for(q, obj, max_chars=MAX_TARGET_CHARS) or [self.read_target(q, obj=obj)]
+        chunks = None
+        if self._asks_object_days(self._days(q)):
+            chunks = self.object_days.chunks_for(q, obj, max_chars=MAX_TARGET_CHARS)
         records: list[AuditRecord] = []
-        for target in targets:
+        for target in chunks or [self.read_target(q, obj=obj)]:
             after = None
             while True:
                 body = search_body(query, size=HISTORY_PAGE, sort=HISTORY_SORT, search_after=after)
@@ -564,7 +579,7 @@ class SearchEngineStore(EventStore):
         query = dsl.all_of([dsl.scope_query(scope), {"ids": {"values": [doc_id]}}])
         # The day's indices first; every index only for an id without a day (or one not found
         # where its day says, which a store written by auditui does not have).
-        targets = [f"{self.prefix}-*-{day:%Y.%m.%d}"] if day else []
+        targets = [daily_index(self.prefix, "*", day)] if day else []
         for target in [*targets, self.pattern]:
             hits = self._search(target, search_body(query, size=1))["hits"]["hits"]
             if hits:
