@@ -1,8 +1,9 @@
 """Every EventStore backend, as parametrised fixtures (a pytest plugin: ``pytest_plugins = ["tests.backends"]``).
 
 ``backend_store`` runs a test once per backend: ``sql`` (the Django test database),
-``opensearch`` (opensearch-py against the session's OpenSearch node) and ``elasticsearch``
-(Elastic's client, through ``tests.es_proxy`` to the same node, or to ``ELASTICSEARCH_URL``).
+``opensearch`` (opensearch-py against the session's OpenSearch node), ``elasticsearch``
+(Elastic's client, through ``tests.es_proxy`` to the same node, or to ``ELASTICSEARCH_URL``) and
+``opensearch-monthly`` (OpenSearch with one index per cluster and month, ``index_period=month``).
 For the search engines it points ``EVENT_STORE_URL`` at the node with an index prefix of its
 own, so that everything in the test
 that calls ``get_store()`` (ingest, the API, the pages) uses the same store, on clean indices,
@@ -25,9 +26,11 @@ from auditui.events.normalize import AuditRecord
 pytest_plugins = ["tests.opensearch_node"]
 
 ENGINES = ("opensearch", "elasticsearch")
+# A store layout besides the default daily one: the engine, and the options of its URL.
+VARIANTS = {"opensearch-monthly": ("opensearch", "?index_period=month")}
 BACKENDS = [
     "sql",
-    *(pytest.param(name, marks=pytest.mark.opensearch, id=name) for name in ENGINES),
+    *(pytest.param(name, marks=pytest.mark.opensearch, id=name) for name in (*ENGINES, *VARIANTS)),
 ]
 
 
@@ -49,12 +52,14 @@ def elasticsearch_url(request: pytest.FixtureRequest) -> Iterator[str]:
 
 
 def engine_store_url(request: pytest.FixtureRequest, engine: str) -> str:
+    """The ``EVENT_STORE_URL`` of an engine (or of a variant in VARIANTS)."""
+    engine, options = VARIANTS.get(engine, (engine, ""))
     if engine == "opensearch":
         base = request.getfixturevalue("opensearch_url")
     else:
         base = request.getfixturevalue("elasticsearch_url")
     scheme, rest = base.split("://", 1)
-    return f"{engine}+https://{rest}" if scheme == "https" else f"{engine}://{rest}"
+    return (f"{engine}+https://{rest}" if scheme == "https" else f"{engine}://{rest}") + options
 
 
 def make_engine_store(request: pytest.FixtureRequest, engine: str):

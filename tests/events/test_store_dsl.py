@@ -311,9 +311,17 @@ def test_it_reads_store_urls():
         "opensearch", "https://search.example:9243", "ad@min", "p:ss")
     assert (config.verify_certs, config.replicas, config.shards) == (False, 0, 1)
     assert EngineConfig.from_url("elasticsearch://127.0.0.1").url == "http://127.0.0.1:9200"
+    assert config.index_period == "day"
+    assert EngineConfig.from_url("opensearch://h?index_period=month&shards=2").index_period == "month"
     for bad in ("opensearch+ftp://x", "redis://x", "opensearch://"):
         with pytest.raises(ValueError):
             EngineConfig.from_url(bad)
+    # A bad option is named, with what it takes.
+    for bad, named in (("index_period=week", "index_period='week': use day or month"),
+                       ("shards=0", "shards='0': a whole number, at least 1"),
+                       ("replicas=one", "replicas='one': a whole number")):
+        with pytest.raises(ValueError, match=re.escape(named)):
+            EngineConfig.from_url(f"opensearch://h?{bad}")
 
 
 def test_get_store_picks_the_backend_from_the_url(settings):
@@ -354,11 +362,25 @@ def test_reads_name_only_the_indices_of_their_clusters_and_days():
     # An object's cluster narrows an unbounded read; a long range of one cluster names the cluster.
     assert store.read_target(EventQuery(scope=ViewerScope.all()), ("prod",)) == "audit-prod-*"
     a_month = EventQuery(scope=ViewerScope.all(), start=day, end=day + timedelta(days=20))
-    assert store.read_target(a_month).split(",")[0] == "audit-*-2026.11.01"
+    assert store.read_target(a_month).split(",")[0] == "audit-*-2026.11.01*"
     assert store.read_target(EventQuery(scope=ViewerScope.all(), start=day, end=day + timedelta(days=400))) == "audit-*"
     # The list goes in the request line: too many clusters fall back to a coarser pattern.
     many = tuple(f"cluster-{n}-{'x' * 80}" for n in range(30))
     assert store.read_target(EventQuery(scope=ViewerScope.all(), clusters=many)) == "audit-*"
+
+
+def test_a_monthly_store_reads_the_months_of_a_range():
+    from auditui.events.store import store_for
+
+    store = store_for("opensearch://127.0.0.1:1?index_period=month", "audit")  # no request is made
+    day = datetime(2026, 10, 25, tzinfo=UTC)
+    two_weeks = EventQuery(scope=ViewerScope.all(), start=day, end=day + timedelta(days=14), clusters=("prod",))
+    assert store.read_target(two_weeks) == "audit-prod-2026.10*,audit-prod-2026.11*"
+    # A year is twelve indices of a cluster: named, where a daily store falls back to all of them.
+    a_year = EventQuery(scope=ViewerScope.all(), start=day, end=day + timedelta(days=365))
+    assert store.read_target(a_year).split(",") == [f"audit-*-{m:%Y.%m}*" for m in store.layout.periods(
+        day.date(), (day + timedelta(days=364)).date(), 31)]
+    assert len(store.read_target(a_year).split(",")) == 13
 
 
 def test_the_proxy_turns_compatible_media_types_into_plain_ones():

@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+import fnmatch
 import re
-from datetime import date
+from datetime import date, timedelta
 
-from auditui.events.store.layout import IndexList, index_day, safe_cluster
+import pytest
+
+from auditui.events.store.layout import IndexList, Layout, index_cluster, index_span, safe_cluster
 
 
 def test_cluster_names_become_distinct_index_names():
@@ -16,17 +19,23 @@ def test_cluster_names_become_distinct_index_names():
     assert re.fullmatch(r"[a-z0-9_.-]+", safe_cluster("_Weird Name: *?/"))
 
 
-def test_an_index_name_tells_its_day():
-    assert index_day("p-prod-2026.11.27") == date(2026, 11, 27)
-    assert index_day("p-prod-2026.13.27") is None
-    assert index_day("p.objects") is None
+def test_an_index_name_tells_its_days():
+    assert index_span("p-prod-2026.11.27") == (date(2026, 11, 27), date(2026, 11, 27))
+    assert index_span("p-prod-2026.11") == (date(2026, 11, 1), date(2026, 11, 30))
+    assert index_span("p-prod-2024.02") == (date(2024, 2, 1), date(2024, 2, 29))
+    assert index_span("p-prod-2026.12") == (date(2026, 12, 1), date(2026, 12, 31))
+    assert index_span("p-prod-2026.13.27") is None
+    assert index_span("p-prod-2026.13") is None
+    assert index_span("p.objects") is None
 
 
 def test_the_list_names_the_days_from_a_date_on_of_the_asked_clusters_and_is_read_again_when_forgotten():
     reads = []
-    names = ["p-a-2026.01.01", "p-a-2026.01.03", "p-a-b-2026.01.05", "p-b-2030.01.01", "p-b-junk"]
+    names = ["p-a-2026.01.01", "p-a-2026.01.03", "p-a-b-2026.01.05", "p-b-2030.01.01", "p-b-junk", "p-c-2025.12",
+             "p-c-2026.01"]
     index_list = IndexList("p", lambda: reads.append(1) or list(names))
-    assert index_list.since(date(2026, 1, 2)) == ["p-a-2026.01.03", "p-a-b-2026.01.05", "p-b-2030.01.01"]
+    # A month counts from its last day: January's index holds the 2nd on.
+    assert index_list.since(date(2026, 1, 2)) == ["p-a-2026.01.03", "p-a-b-2026.01.05", "p-b-2030.01.01", "p-c-2026.01"]
     assert index_list.since(date(2026, 1, 1), {"a"}) == ["p-a-2026.01.01", "p-a-2026.01.03"]  # not cluster "a-b"
     assert len(reads) == 1  # kept for a few seconds
     names.append("p-a-2026.02.01")
@@ -38,12 +47,39 @@ def test_the_list_names_the_days_from_a_date_on_of_the_asked_clusters_and_is_rea
 def test_names_and_day_bounds_agree_with_each_other():
     from datetime import UTC, datetime
 
-    from auditui.events.store.layout import daily_index, day_bounds, index_cluster, no_index
+    from auditui.events.store.layout import day_bounds
 
-    name = daily_index("p", "prod-eu", date(2026, 3, 9))
-    assert name == "p-prod-eu-2026.03.09" and index_cluster("p", name) == "prod-eu" and index_day(name)
-    assert index_day(no_index("p").rstrip("*")) == date(1970, 1, 1)
+    daily = Layout("p")
+    name = daily.index("prod-eu", date(2026, 3, 9))
+    assert name == "p-prod-eu-2026.03.09" and index_cluster("p", name) == "prod-eu" and index_span(name)
+    assert index_span(daily.no_index().rstrip("*")) == (date(1970, 1, 1), date(1970, 1, 1))
     # [start, end): an end at midnight leaves its day out.
     assert day_bounds(datetime(2026, 3, 9, 23, tzinfo=UTC), datetime(2026, 3, 11, tzinfo=UTC)) == (
         date(2026, 3, 9), date(2026, 3, 10))
     assert day_bounds(None, None) == (None, None)
+
+
+def test_a_monthly_layout_names_one_index_per_cluster_and_month():
+    monthly = Layout("p", "month")
+    name = monthly.index("prod-eu", date(2026, 3, 9))
+    assert name == "p-prod-eu-2026.03" and index_cluster("p", name) == "prod-eu"
+    assert index_span(name) == (date(2026, 3, 1), date(2026, 3, 31))
+    # The days of a month share its pattern, which also matches that month's daily indices.
+    days = [date(2026, 2, 27) + timedelta(days=n) for n in range(5)]
+    assert monthly.patterns(["a", "b"], days) == ["p-a-2026.02*", "p-a-2026.03*", "p-b-2026.02*", "p-b-2026.03*"]
+    assert fnmatch.fnmatch(Layout("p").index("a", date(2026, 2, 27)), monthly.pattern("a", date(2026, 2, 1)))
+    assert Layout("p").patterns(["a"], days[:2]) == ["p-a-2026.02.27*", "p-a-2026.02.28*"]
+
+
+def test_a_range_has_one_period_per_day_or_per_month():
+    first, last = date(2025, 11, 30), date(2026, 2, 1)
+    assert Layout("p", "month").periods(first, last, 31) == [date(2025, 11, 1), date(2025, 12, 1), date(2026, 1, 1),
+                                                            date(2026, 2, 1)]
+    assert Layout("p", "month").periods(first, last, 3) is None
+    assert len(Layout("p").periods(first, last, 100)) == 64
+    assert Layout("p").periods(first, last, 31) is None
+
+
+def test_it_refuses_other_periods():
+    with pytest.raises(ValueError, match="index_period 'week'"):
+        Layout("p", "week")

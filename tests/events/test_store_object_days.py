@@ -12,6 +12,7 @@ from auditui.access.scope import ViewerScope
 from auditui.events.normalize import normalize_event
 from auditui.events.store import EventQuery, ObjectRef
 from auditui.events.store import object_days as od
+from auditui.events.store.layout import Layout
 from tests.factories import audit_event
 
 pytestmark = pytest.mark.django_db
@@ -168,19 +169,19 @@ def test_it_finds_events_without_a_name_by_kind_namespace_and_verb(year):
 
 def test_targets_name_days_then_months_then_give_up():
     days = [date(2026, 1, 1), date(2026, 1, 2), date(2026, 3, 5)]
-    assert od.target("p", "c", days, 2000) == "p-c-2026.01.01*,p-c-2026.01.02*,p-c-2026.03.05*"
-    assert od.target("p", "c", days, 30) == "p-c-2026.01.*,p-c-2026.03.*"
-    assert od.target("p", "c", days, 10) is None
+    assert od.target(Layout("p"), "c", days, 2000) == "p-c-2026.01.01*,p-c-2026.01.02*,p-c-2026.03.05*"
+    assert od.target(Layout("p"), "c", days, 30) == "p-c-2026.01*,p-c-2026.03*"
+    assert od.target(Layout("p"), "c", days, 10) is None
     every_day = [date(2025, 1, 1) + timedelta(days=n) for n in range(365)]
-    assert od.target("auditui-events", "prod", every_day, 2000).count(",") == 11  # twelve months
+    assert od.target(Layout("auditui-events"), "prod", every_day, 2000).count(",") == 11  # twelve months
 
 
 def test_chunks_pack_days_in_order_within_the_limit():
     days = [date(2026, 1, d) for d in range(1, 8)]
-    packed = od.chunks("p", "c", days, 40)
+    packed = od.chunks(Layout("p"), "c", days, 40)
     assert ",".join(packed) == ",".join(f"p-c-2026.01.0{d}*" for d in range(1, 8))
     assert all(len(chunk) <= 40 for chunk in packed) and len(packed) == 4
-    assert od.chunks("p", "c", [], 40) == []
+    assert od.chunks(Layout("p"), "c", [], 40) == []
 
 
 def test_a_read_names_one_object_with_a_cluster_a_resource_and_a_name():

@@ -30,7 +30,7 @@ import orjson
 
 from auditui.events.normalize import AuditRecord
 from auditui.events.store.base import EventQuery, ObjectRef
-from auditui.events.store.layout import daily_index, day_bounds, no_index, safe_cluster
+from auditui.events.store.layout import Layout, day_bounds, safe_cluster
 
 if TYPE_CHECKING:
     from auditui.events.store.search_engine import SearchEngineStore
@@ -163,13 +163,13 @@ def days_from(response: dict) -> list[date] | None:
     return sorted(date.fromisoformat(bucket["key"]) for bucket in days["buckets"])
 
 
-def target(prefix: str, cluster: str, days: Sequence[date], max_chars: int) -> str | None:
+def target(layout: Layout, cluster: str, days: Sequence[date], max_chars: int) -> str | None:
     """Index patterns for a cluster's ``days`` (the trailing * keeps a day deleted since from
     being an error); by month when the days do not fit in ``max_chars``; None when neither does."""
     if not days:
-        return no_index(prefix, cluster)
-    by_day = [daily_index(prefix, cluster, day) + "*" for day in days]
-    by_month = [f"{prefix}-{cluster}-{day:%Y.%m}.*" for day in days]
+        return layout.no_index(cluster)
+    by_day = layout.patterns([cluster], days)
+    by_month = [layout.month_pattern(cluster, day) for day in days]
     for patterns in (by_day, by_month):
         joined = ",".join(dict.fromkeys(patterns))
         if len(joined) <= max_chars:
@@ -177,13 +177,12 @@ def target(prefix: str, cluster: str, days: Sequence[date], max_chars: int) -> s
     return None
 
 
-def chunks(prefix: str, cluster: str, days: Sequence[date], max_chars: int) -> list[str]:
-    """Day patterns for a cluster's ``days``, in their order, packed into targets of at most
+def chunks(layout: Layout, cluster: str, days: Sequence[date], max_chars: int) -> list[str]:
+    """Index patterns for a cluster's ``days``, in their order, packed into targets of at most
     ``max_chars`` each (reading them one after the other reads the days in order)."""
     out: list[str] = []
     current = ""
-    for day in days:
-        pattern = daily_index(prefix, cluster, day) + "*"
+    for pattern in layout.patterns([cluster], days):
         if current and len(current) + 1 + len(pattern) > max_chars:
             out.append(current)
             current = ""
@@ -295,13 +294,13 @@ class ObjectDays:
         the one its filters name in its single cluster); None when it names none, or the days
         are not known."""
         found = self._days_in_range(q, clusters, obj)
-        return target(self.store.prefix, found[0], found[1], max_chars) if found is not None else None
+        return target(self.store.layout, found[0], found[1], max_chars) if found is not None else None
 
     def chunks_for(self, q: EventQuery, obj: ObjectRef, *, max_chars: int) -> list[str] | None:
         """Like ``target_for``, as targets of at most ``max_chars`` each, oldest days first (for
         reads of every event in order, which can read them one after the other)."""
         found = self._days_in_range(q, (obj.cluster,), obj)
-        return chunks(self.store.prefix, found[0], found[1], max_chars) if found is not None else None
+        return chunks(self.store.layout, found[0], found[1], max_chars) if found is not None else None
 
     def _days_in_range(self, q: EventQuery, clusters: tuple[str, ...],
                        obj: ObjectRef | None) -> tuple[str, list[date]] | None:

@@ -4,10 +4,11 @@ says how to send them.
 
 Layout. One index per cluster and UTC day, ``<prefix>-<cluster>-YYYY.MM.DD`` (the cluster name
 lower-cased, characters an index name cannot hold replaced, and then a hash of the real name so
-that two clusters never share an index), created on first write from the index template
-``<prefix>`` (mappings in ``dsl.MAPPINGS``). Reads go to ``<prefix>-*``, or to the days of the
-query's time range when it names few, or to the days its object has events on when it names one
-object (``object_days.py``: the index ``<prefix>.objects``, written with the events).
+that two clusters never share an index), or per cluster and month with ``index_period=month``
+(``<prefix>-<cluster>-YYYY.MM``, ``layout.py``), created on first write from the index template
+``<prefix>`` (mappings in ``dsl.MAPPINGS``). Reads go to ``<prefix>-*``, or to the days (months)
+of the query's time range when it names few, or to the days its object has events on when it
+names one object (``object_days.py``: the index ``<prefix>.objects``, written with the events).
 
 Identity. The document id is a hash of (cluster, auditID, stage), written with ``op_type=create``:
 the engine answers 409 for an event it already has, which counts as a duplicate. Any other
@@ -25,8 +26,8 @@ A point in time is opened only when someone asks for a second page (so a busy se
 not keep hundreds open), kept alive ``PIT_KEEP_ALIVE`` between pages, closed on the last page,
 and forgotten (falling back to a plain ``search_after``) when it expired or could not be opened.
 
-Retention. ``purge`` deletes whole daily indices before the cut-off day and uses
-``_delete_by_query`` for the day the cut-off falls in.
+Retention. ``purge`` deletes whole indices whose days are all before the cut-off day and uses
+``_delete_by_query`` for the index the cut-off falls in (its day, or its month).
 """
 
 from __future__ import annotations
@@ -89,19 +90,19 @@ from auditui.events.store.bulk import (  # noqa: F401 - BULK_FILTER_PATH: the ba
 from auditui.events.store.engine_config import EngineConfig
 from auditui.events.store.layout import (
     IndexList,
-    daily_index,
+    Layout,
     day_bounds,
     index_cluster,
-    index_day,
+    index_span,
     is_unsafe_prefix,
-    no_index,
     safe_cluster,
 )
 
 HISTORY_PAGE = 1000
 # A point-in-time id grows with the shards it covers; past this it is not put in a cursor.
 MAX_PIT_ID = 2048
-# Up to this many days (or cluster-days), reads name the daily indices; beyond, a coarser pattern.
+# Up to this many index periods (days, or months), or cluster-periods, reads name their indices;
+# beyond, a coarser pattern.
 MAX_INDEX_PATTERNS = 31
 # The index list is part of the request line, which the node caps (4 KB by default).
 MAX_TARGET_CHARS = 2000
@@ -172,6 +173,7 @@ class SearchEngineStore(EventStore):
         self.prefix = prefix
         self.refresh = refresh
         self.pattern = f"{prefix}-*"
+        self.layout = Layout(prefix, config.index_period)
         self._template_ready = False
         self._index_names: dict[tuple[str, date], str] = {}
         self.index_list = IndexList(prefix, lambda: self._indices(self.pattern))
@@ -230,7 +232,7 @@ class SearchEngineStore(EventStore):
         if name is None:
             if len(self._index_names) > 1024:
                 self._index_names.clear()
-            name = self._index_names[key] = daily_index(self.prefix, safe_cluster(key[0]), key[1])
+            name = self._index_names[key] = self.layout.index(safe_cluster(key[0]), key[1])
             self.index_list.forget()  # perhaps a new index
         return name
 
@@ -242,7 +244,7 @@ class SearchEngineStore(EventStore):
         (about half a millisecond here), so a year of daily indices per cluster makes any
         search across all of them slow. ``clusters`` narrows further (``obj``'s by default)."""
         clusters = tuple(clusters or q.clusters or ((obj.cluster,) if obj else ()))
-        days = self._days(q)
+        days = self._periods(q)
         if self._asks_object_days(days):
             narrowed = self.object_days.target_for(q, clusters, obj, max_chars=MAX_TARGET_CHARS)
             if narrowed is not None:
@@ -251,15 +253,14 @@ class SearchEngineStore(EventStore):
         if q.start is not None and q.end is None:
             # From a time on, without end (the newest events): the days that exist from then on.
             since = self.index_list.since(q.start.astimezone(UTC).date(), names)
-            target = ",".join(f"{name}*" for name in since) or no_index(self.prefix)
+            target = ",".join(f"{name}*" for name in since) or self.layout.no_index()
             if len(target) <= MAX_TARGET_CHARS:
                 return target
         candidates = []
         if names and days is not None and len(names) * len(days) <= MAX_INDEX_PATTERNS:
-            # The trailing * keeps a missing day from being an error (as in the other patterns).
-            candidates.append([daily_index(self.prefix, name, day) + "*" for name in names for day in days])
+            candidates.append(self.layout.patterns(names, days))
         if days is not None:
-            candidates.append([daily_index(self.prefix, "*", day) for day in days])
+            candidates.append(self.layout.patterns(["*"], days))
         if names and len(names) <= MAX_INDEX_PATTERNS:
             # A cluster whose name extends another's ("prod", "prod-eu") matches both: the query's
             # cluster condition still decides; only a few more indices are asked.
@@ -271,21 +272,18 @@ class SearchEngineStore(EventStore):
         return self.pattern
 
     @staticmethod
-    def _asks_object_days(days: list[date] | None) -> bool:
-        """Whether a read of one object over these days (None: many, or open) is worth a lookup
-        of the object's days first."""
-        return days is None or len(days) > OBJECT_DAYS_BEYOND
+    def _asks_object_days(periods: list[date] | None) -> bool:
+        """Whether a read of one object over these index periods (None: many, or open) is worth
+        a lookup of the object's days first."""
+        return periods is None or len(periods) > OBJECT_DAYS_BEYOND
 
-    @staticmethod
-    def _days(q: EventQuery) -> list[date] | None:
-        """The days of the query's range, when it has one of at most MAX_INDEX_PATTERNS days."""
+    def _periods(self, q: EventQuery) -> list[date] | None:
+        """A day of each index period (day or month) of the query's range, when it has one of
+        at most MAX_INDEX_PATTERNS periods."""
         if q.start is None or q.end is None:
             return None
         first, last = day_bounds(q.start, q.end)
-        count = (last - first).days + 1
-        if count > MAX_INDEX_PATTERNS:
-            return None
-        return [first + timedelta(days=n) for n in range(count)]
+        return self.layout.periods(first, last, MAX_INDEX_PATTERNS)
 
     def ensure_template(self) -> None:
         if not self._template_ready:
@@ -350,13 +348,15 @@ class SearchEngineStore(EventStore):
         partial = before.astimezone(UTC) > datetime.combine(cutoff_day, datetime.min.time(), tzinfo=UTC)
         deleted = 0
         for name in sorted(self._indices(self.pattern)):
-            day = index_day(name)
-            if day is None:
+            span = index_span(name)
+            if span is None:
                 continue
-            if day < cutoff_day:
+            first, last = span
+            if last < cutoff_day:
                 deleted += self._count(name, count_body(dsl.MATCH_ALL))
                 self._delete_index(name)
-            elif day == cutoff_day and partial:
+            elif first < cutoff_day or (first == cutoff_day and partial):
+                # A month that is partly past retention, or the cutoff's own day.
                 query = {"range": {"time_us": {"lt": dsl.micros(before)}}}
                 deleted += self._delete_by_query(name, count_body(query))
         self.object_days.purge(cutoff_day)
@@ -526,7 +526,7 @@ class SearchEngineStore(EventStore):
         # The object's days a request at a time when they do not fit in one: oldest first, so
         # the records come in order.
         chunks = None
-        if self._asks_object_days(self._days(q)):
+        if self._asks_object_days(self._periods(q)):
             chunks = self.object_days.chunks_for(q, obj, max_chars=MAX_TARGET_CHARS)
         records: list[AuditRecord] = []
         for target in chunks or [self.read_target(q, obj=obj)]:
@@ -579,7 +579,7 @@ class SearchEngineStore(EventStore):
         query = dsl.all_of([dsl.scope_query(scope), {"ids": {"values": [doc_id]}}])
         # The day's indices first; every index only for an id without a day (or one not found
         # where its day says, which a store written by auditui does not have).
-        targets = [daily_index(self.prefix, "*", day)] if day else []
+        targets = [self.layout.pattern("*", day)] if day else []
         for target in [*targets, self.pattern]:
             hits = self._search(target, search_body(query, size=1))["hits"]["hits"]
             if hits:
