@@ -16,7 +16,9 @@ from typing import TypeVar
 from bench.common import ROOT, Dataset, feed_simulated
 
 T = TypeVar("T")
-STORES = ("sql", "opensearch", "elasticsearch")
+STORES = ("sql", "opensearch", "elasticsearch", "opensearch-monthly")
+# Engine stores that are another store with options (here: one index per cluster and month).
+VARIANTS = {"opensearch-monthly": ("opensearch", "?index_period=month")}
 
 
 def process_cpu_seconds(pid: int) -> float:
@@ -41,7 +43,7 @@ def engine_urls(
     ``home``, the OpenSearch node keeps its data there between runs (datasets load once). When
     it starts the node itself, its process id goes into ``pids`` (to measure its CPU time)."""
     urls = {"sql": "sql"}
-    if not {"opensearch", "elasticsearch"} & set(stores):
+    if not {"opensearch", "elasticsearch", *VARIANTS} & set(stores):
         yield urls
         return
     sys.path.insert(0, str(ROOT))
@@ -55,7 +57,7 @@ def engine_urls(
         node = OpenSearchNode.start(directory, timeout=180)
         opensearch = node.url
         if pids is not None:
-            pids["opensearch"] = pids["elasticsearch"] = node.process.pid
+            pids.update(dict.fromkeys(("opensearch", "elasticsearch", *VARIANTS), node.process.pid))
     proxy = None
     try:
         urls["opensearch"] = "opensearch://" + opensearch.split("://", 1)[1]
@@ -64,6 +66,9 @@ def engine_urls(
 
             proxy = EsProxy(opensearch).start()
             urls["elasticsearch"] = "elasticsearch://" + proxy.url.split("://", 1)[1]
+        for name, (engine, options) in VARIANTS.items():
+            if name in stores:
+                urls[name] = urls[engine] + options
         yield urls
     finally:
         if proxy is not None:
@@ -101,11 +106,13 @@ def configured_store(name: str, url: str, prefix: str, dataset: Dataset, stored:
         yield
 
 
-def engine_prefix(events: int, dataset: Dataset) -> str:
+def engine_prefix(events: int, dataset: Dataset, store: str = "opensearch") -> str:
     """The index prefix of a dataset's events in an engine: datasets of other shapes (a year,
-    more clusters) must not land in the same indices."""
+    more clusters) and stores of another layout must not land in the same indices."""
     shape = "" if (dataset.days, dataset.clusters) == (30, 3) else f"-{dataset.days}d-{dataset.clusters}c"
-    return f"bench-search-{events}{shape}"
+    # Not "<other prefix>-…": a prefix's pattern (``<prefix>-*``) would take in the other's indices.
+    layout = "-monthly" if store == "opensearch-monthly" else ""
+    return f"bench-search{layout}-{events}{shape}"
 
 
 def run_on_stores(store_arg: str, events: int, dataset: Dataset, stored: int, run: Callable[[], T]) -> dict[str, T]:
@@ -115,6 +122,6 @@ def run_on_stores(store_arg: str, events: int, dataset: Dataset, stored: int, ru
     results = {}
     with engine_urls(stores) as urls:
         for name in stores:
-            with configured_store(name, urls[name], engine_prefix(events, dataset), dataset, stored):
+            with configured_store(name, urls[name], engine_prefix(events, dataset, name), dataset, stored):
                 results[name] = run()
     return results

@@ -40,7 +40,7 @@ from bench.common import (  # noqa: E402
     open_dataset,
     print_store_tables,
 )
-from bench.engines import engine_urls, load_engine, parse_stores  # noqa: E402
+from bench.engines import engine_prefix, engine_urls, load_engine, parse_stores  # noqa: E402
 
 QUERY_A = 'verb=delete AND "objectRef.namespace"=payments'
 QUERY_D = 'requestObject.spec.ingress.ports.port = 8443'
@@ -55,7 +55,7 @@ def main() -> None:
     results: dict[str, list[Timing]] = {}
     with engine_urls(stores) as urls:
         for name in stores:
-            prefix = f"bench-search-{args.events}"
+            prefix = engine_prefix(args.events, dataset, name)
             store = _store(urls[name], prefix)
             if name != "sql":
                 load_engine(store, dataset, stored, name)
