@@ -21,11 +21,13 @@ from auditui.events.store.base import (
     ObjectRef,
     Page,
     StoreError,
+    StoreUnavailable,
     WriteResult,
 )
 
 __all__ = [
-    "Bucket", "EventQuery", "EventStore", "GroupCount", "ObjectRef", "Page", "StoreError", "WriteResult",
+    "Bucket", "EventQuery", "EventStore", "GroupCount", "ObjectRef", "Page", "StoreError", "StoreUnavailable",
+    "WriteResult",
     "get_store",
 ]
 

@@ -45,6 +45,12 @@ class StoreError(Exception):
     """A request the store cannot serve (bad field, unsupported operation); says why."""
 
 
+class StoreUnavailable(Exception):
+    """The store could not read or write just now: unreachable, timed out, overloaded, out of
+    room, or it refused auditui's credentials. Says why (never with credentials); unlike a
+    ``StoreError`` the same request may work later (pages and the API answer 503)."""
+
+
 @dataclass(frozen=True)
 class EventQuery:
     """What to read: whose view, which time range (start inclusive, end exclusive), which events."""

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import contextlib
 
-from elasticsearch import ApiError, Elasticsearch, NotFoundError
+from elasticsearch import ApiError, ConnectionError, ConnectionTimeout, Elasticsearch, NotFoundError
 
+from auditui.events.store.availability import connection_reason, reachable, status_reason
 from auditui.events.store.bodies import PIT_KEEP_ALIVE
 from auditui.events.store.engine_config import EngineConfig
 from auditui.events.store.search_engine import (
@@ -33,10 +34,23 @@ def client_for(config: EngineConfig) -> Elasticsearch:
 
 
 class ElasticsearchEventStore(SearchEngineStore):
+    engine_title = "Elasticsearch"
+
     def __init__(self, config: EngineConfig, *, prefix: str, refresh: str = "wait_for") -> None:
         super().__init__(config, prefix=prefix, refresh=refresh)
         self.client = client_for(config)
 
+    @staticmethod
+    def unavailable_reason(exc: Exception) -> str | None:
+        if isinstance(exc, ConnectionTimeout):
+            return connection_reason(exc, timed_out=True)
+        if isinstance(exc, ConnectionError):  # TLS failures too
+            return connection_reason(exc, timed_out=False)
+        if isinstance(exc, ApiError):
+            return status_reason(exc.meta.status)
+        return None
+
+    @reachable
     def _bulk(self, body: bytes) -> list[dict]:
         try:
             return self.client.bulk(
@@ -45,45 +59,57 @@ class ElasticsearchEventStore(SearchEngineStore):
         except ApiError as exc:
             raise SearchEngineError(f"bulk write failed: {exc}") from exc
 
+    @reachable
     def _search(self, index: str | None, body: dict) -> dict:
         return self.client.search(index=index, body=body).body
 
+    @reachable
     def _count(self, index: str, body: dict) -> int:
         return self.client.count(index=index, body=body)["count"]
 
+    @reachable
     def _put_template(self, name: str, body: dict) -> None:
         self.client.indices.put_index_template(name=name, body=body)
 
+    @reachable
     def _delete_template(self, name: str) -> None:
         with contextlib.suppress(NotFoundError):
             self.client.indices.delete_index_template(name=name)
 
+    @reachable
     def _open_pit(self, index: str) -> str:
         return self.client.open_point_in_time(index=index, keep_alive=PIT_KEEP_ALIVE)["id"]
 
+    @reachable
     def _search_pit(self, body: dict) -> dict:
         try:
             return self.client.search(body=body).body
         except NotFoundError as exc:
             raise PitGone from exc
 
+    @reachable
     def _close_pit(self, pit: str) -> None:
         self.client.close_point_in_time(id=pit)
 
+    @reachable
     def _indices(self, pattern: str) -> list[str]:
         rows = self.client.cat.indices(index=pattern, format="json", h="index")
         return [row["index"] for row in rows.body]
 
+    @reachable
     def _delete_index(self, name: str) -> None:
         self.client.indices.delete(index=name, ignore_unavailable=True)
 
+    @reachable
     def _delete_by_query(self, index: str, body: dict) -> int:
         return self.client.delete_by_query(index=index, body=body, refresh=True, conflicts="proceed")["deleted"]
 
+    @reachable
     def _doc_counts(self, pattern: str) -> dict[str, int]:
         stats = self.client.indices.stats(index=pattern, metric="docs",
                                           filter_path="indices.*.primaries.docs.count").body
         return {name: entry["primaries"]["docs"]["count"] for name, entry in stats.get("indices", {}).items()}
 
+    @reachable
     def _refresh(self, index: str) -> None:
         self.client.indices.refresh(index=index, allow_no_indices=True)

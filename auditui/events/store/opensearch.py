@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import contextlib
 
-from opensearchpy import NotFoundError, OpenSearch, TransportError
+from opensearchpy import ConnectionError, ConnectionTimeout, NotFoundError, OpenSearch, TransportError
 
+from auditui.events.store.availability import connection_reason, reachable, status_reason
 from auditui.events.store.bodies import PIT_KEEP_ALIVE
 from auditui.events.store.engine_config import EngineConfig
 from auditui.events.store.search_engine import (
@@ -35,58 +36,83 @@ def client_for(config: EngineConfig) -> OpenSearch:
 
 
 class OpenSearchEventStore(SearchEngineStore):
+    engine_title = "OpenSearch"
+
     def __init__(self, config: EngineConfig, *, prefix: str, refresh: str = "wait_for") -> None:
         super().__init__(config, prefix=prefix, refresh=refresh)
         self.client = client_for(config)
 
+    @staticmethod
+    def unavailable_reason(exc: Exception) -> str | None:
+        if isinstance(exc, ConnectionError):  # timeouts and TLS failures too
+            return connection_reason(exc, timed_out=isinstance(exc, ConnectionTimeout))
+        if isinstance(exc, TransportError):
+            return status_reason(exc.status_code)
+        return None
+
+    @reachable
     def _bulk(self, body: bytes) -> list[dict]:
         try:
             return self.client.bulk(
                 body=body, params={"refresh": self.refresh, "filter_path": BULK_FILTER_PATH}
             )["items"]
+        except ConnectionError:
+            raise  # not a refusal: the engine cannot be reached (``reachable`` says so)
         except TransportError as exc:
             raise SearchEngineError(f"bulk write failed: {exc}") from exc
 
+    @reachable
     def _search(self, index: str | None, body: dict) -> dict:
         return self.client.search(index=index, body=body)
 
+    @reachable
     def _count(self, index: str, body: dict) -> int:
         return self.client.count(index=index, body=body)["count"]
 
+    @reachable
     def _put_template(self, name: str, body: dict) -> None:
         self.client.indices.put_index_template(name=name, body=body)
 
+    @reachable
     def _delete_template(self, name: str) -> None:
         with contextlib.suppress(NotFoundError):
             self.client.indices.delete_index_template(name=name)
 
+    @reachable
     def _open_pit(self, index: str) -> str:
         return self.client.create_pit(index=index, params={"keep_alive": PIT_KEEP_ALIVE})["pit_id"]
 
+    @reachable
     def _search_pit(self, body: dict) -> dict:
         try:
             return self.client.search(body=body)
         except NotFoundError as exc:
             raise PitGone from exc
 
+    @reachable
     def _close_pit(self, pit: str) -> None:
         self.client.delete_pit(body={"pit_id": [pit]})
 
+    @reachable
     def _indices(self, pattern: str) -> list[str]:
         rows = self.client.cat.indices(index=pattern, params={"format": "json", "h": "index"})
         return [row["index"] for row in rows]
 
+    @reachable
     def _delete_index(self, name: str) -> None:
         self.client.indices.delete(index=name, params={"ignore_unavailable": "true"})
 
+    @reachable
     def _delete_by_query(self, index: str, body: dict) -> int:
         params = {"refresh": "true", "conflicts": "proceed"}
         return self.client.delete_by_query(index=index, body=body, params=params)["deleted"]
 
+    @reachable
     def _doc_counts(self, pattern: str) -> dict[str, int]:
         stats = self.client.indices.stats(
             index=pattern, metric="docs", params={"filter_path": "indices.*.primaries.docs.count"})
         return {name: entry["primaries"]["docs"]["count"] for name, entry in stats.get("indices", {}).items()}
 
+    @reachable
     def _refresh(self, index: str) -> None:
         self.client.indices.refresh(index=index, params={"allow_no_indices": "true"})

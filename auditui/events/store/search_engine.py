@@ -58,6 +58,7 @@ from auditui.events.store.base import (
     ObjectRef,
     Page,
     StoreError,
+    StoreUnavailable,
     WriteResult,
     bucket_starts,
     check_aggregation,
@@ -114,7 +115,7 @@ SORT_VALUES = len(SEARCH_SORT)
 _EVENT_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
-class SearchEngineError(RuntimeError):
+class SearchEngineError(StoreUnavailable):
     """The search engine refused a write or a request that should have worked; says why."""
 
 
@@ -182,6 +183,13 @@ class SearchEngineStore(EventStore):
         self._pit_too_long: set[str] = set()
 
     # --- the transport, per client library ---------------------------------------------------
+    engine_title = "search engine"
+
+    @staticmethod
+    @abstractmethod
+    def unavailable_reason(exc: Exception) -> str | None:
+        """Why a failed request means the engine cannot answer now (``availability.reachable``)."""
+
     @abstractmethod
     def _bulk(self, body: bytes) -> list[dict]:
         """Send a bulk request (NDJSON) with ``self.refresh``; the response items."""
