@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "auditui.middleware.ViewerTimezoneMiddleware",
+    "auditui.middleware.StoreUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "auditui.urls"

@@ -20,6 +20,7 @@ from django.utils import timezone
 from auditui.events.ingest import Ingestor
 from auditui.events.models import PullSource
 from auditui.events.normalize import RejectedRecord, parse_time
+from auditui.events.store import StoreUnavailable
 
 log = logging.getLogger(__name__)
 MAX_BATCHES_PER_RUN = 50
@@ -94,9 +95,13 @@ def pull(source: PullSource, *, client=None, max_batches: int = MAX_BATCHES_PER_
         hits = response["hits"]["hits"]
         if not hits:
             break
-        for hit in hits:
-            ingestor.feed_value(hit.get("_source"), f"{hit.get('_index')}/{hit.get('_id')}")
-        ingestor.flush()
+        try:
+            for hit in hits:
+                ingestor.feed_value(hit.get("_source"), f"{hit.get('_index')}/{hit.get('_id')}")
+            ingestor.flush()
+        except StoreUnavailable as exc:
+            # The checkpoint stays before this batch: the next run reads it again.
+            raise PullError(f"the event store cannot take events: {exc}") from exc
         batches, read = batches + 1, read + len(hits)
         checkpoint = hits[-1]["sort"]
         _save_checkpoint(source, checkpoint, _event_time(source, hits[-1].get("_source") or {}))

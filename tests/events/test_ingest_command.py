@@ -127,3 +127,18 @@ def test_the_progress_bar_counts_other_work_in_its_own_unit():
     progress.update(0, 12000, force=True)
     line = stream.getvalue()
     assert "12,000 object-days" in line and "object-days/s" in line and " B " not in line
+
+
+def test_it_says_when_the_store_cannot_take_events_and_still_ends_with_the_summary(tmp_path, settings):
+    from tests.events.test_store_availability import closed_port
+
+    port = closed_port()
+    settings.EVENT_STORE_URL = f"opensearch://127.0.0.1:{port}"
+    path = _jsonl(tmp_path / "a.log", [audit_event(), audit_event()])
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError) as failed:
+        call_command("ingest", "--json", str(path), stdout=out, stderr=err)
+    assert f"the event store cannot take events: OpenSearch at http://127.0.0.1:{port} cannot be reached" in str(
+        failed.value)
+    assert "running the same command again is safe" in str(failed.value)
+    assert json.loads(out.getvalue().strip().splitlines()[-1])["ingested"] == 0

@@ -95,3 +95,25 @@ def test_it_pulls_new_events_once_across_restarts(opensearch_url):
     again = pull.run_source(source.pk)
     assert (again.ingested, again.duplicates) == (0, 33)
     os_client.indices.delete(index=f"{prefix}_*")
+
+
+@pytest.mark.opensearch
+@pytest.mark.django_db(transaction=True)
+def test_a_store_that_cannot_take_events_is_recorded_and_the_batch_read_again(opensearch_url, settings):
+    from opensearchpy import OpenSearch
+
+    from tests.events.test_store_availability import closed_port
+
+    os_client = OpenSearch(hosts=[opensearch_url])
+    index = f"fluentbit-audit-{uuid.uuid4().hex[:8]}"
+    _write(os_client, index, [audit_event(time=T0 + timedelta(seconds=i)) for i in range(3)])
+    source = PullSource.objects.create(name="fb", url=opensearch_url, index_pattern=index, cluster="prod")
+    settings.EVENT_STORE_URL = f"opensearch://127.0.0.1:{closed_port()}"
+    assert pull.run_source(source.pk) is None
+    source.refresh_from_db()
+    assert source.last_error.startswith("the event store cannot take events: OpenSearch at")
+    assert source.checkpoint in ([], None) and source.pulled_total == 0
+    # Once the store answers again the same events come in.
+    settings.EVENT_STORE_URL = "sql"
+    assert pull.run_source(source.pk).ingested == 3
+    os_client.indices.delete(index=index)

@@ -62,3 +62,13 @@ def test_it_is_scheduled_daily_in_beat():
     assert entry["task"] == "auditui.events.tasks.purge_expired_events"
     assert isinstance(entry["schedule"], crontab)
     assert entry["task"] in app.tasks
+
+
+def test_it_says_when_the_store_cannot_answer(settings):
+    from tests.events.test_store_availability import closed_port
+
+    port = closed_port()
+    settings.EVENT_STORE_URL = f"elasticsearch://127.0.0.1:{port}"
+    reason = f"nothing purged: Elasticsearch at http://127.0.0.1:{port} cannot be reached"
+    with pytest.raises(CommandError, match=reason):
+        call_command("purge", stdout=io.StringIO())

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from auditui.events.ingest import Ingestor, IngestReport
 from auditui.events.reader import TrackedReader, decode_lines, open_raw, text_lines, uncompressed
+from auditui.events.store import StoreUnavailable
 from auditui.progress import Progress
 
 SHOWN_REJECTIONS = 20
@@ -41,8 +42,14 @@ class Command(BaseCommand):
                 unreadable.append(path)
                 self.stderr.write(f"error: cannot read {path}: {exc.strerror or exc}")
                 continue
-            report, error = self._ingest_one(raw, path, options)
+            report, error, unavailable = self._ingest_one(raw, path, options)
             total.merge(report)
+            if unavailable:
+                self._print_summary(total, options)
+                raise CommandError(
+                    f"{path}: the event store cannot take events: {unavailable} (the {total.ingested} events "
+                    "counted above were stored; running the same command again is safe: they count as duplicates)"
+                )
             if error:
                 unreadable.append(path)
                 self.stderr.write(f"error: {path}: {error} (records read before it were kept)")
@@ -50,8 +57,8 @@ class Command(BaseCommand):
         if unreadable:
             raise CommandError(f"{len(unreadable)} path(s) could not be read", returncode=EXIT_UNREADABLE)
 
-    def _ingest_one(self, raw, path: str, options: dict) -> tuple[IngestReport, str | None]:
-        error = None
+    def _ingest_one(self, raw, path: str, options: dict) -> tuple[IngestReport, str | None, StoreUnavailable | None]:
+        error = unavailable = None
         size = os.fstat(raw.fileno()).st_size if path != "-" else None
         tracked = TrackedReader(raw)
         progress = Progress(Path(path).name, size, stream=self.stderr._out)
@@ -67,12 +74,14 @@ class Command(BaseCommand):
                     ingestor.feed(document)
         except (OSError, EOFError) as exc:
             error = f"read failed: {exc}"
+        except StoreUnavailable as exc:
+            unavailable = exc
         finally:
             progress.update(tracked.position, ingestor.report.seen, force=True)
             progress.finish()
             if path != "-":
                 raw.close()
-        return ingestor.report, error
+        return ingestor.report, error, unavailable
 
     def _print_summary(self, report: IngestReport, options: dict) -> None:
         for rejection in report.rejections[:SHOWN_REJECTIONS]:

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from auditui.events.normalize import RejectedRecord, parse_time
 from auditui.events.services import retention_cutoff
-from auditui.events.store import get_store
+from auditui.events.store import StoreUnavailable, get_store
 
 
 class Command(BaseCommand):
@@ -23,5 +23,8 @@ class Command(BaseCommand):
                 raise CommandError(str(exc)) from exc
         else:
             cutoff = retention_cutoff()
-        deleted = get_store().purge(before=cutoff)
+        try:
+            deleted = get_store().purge(before=cutoff)
+        except StoreUnavailable as exc:
+            raise CommandError(f"nothing purged: {exc}") from exc
         self.stdout.write(f"purged {deleted} events older than {cutoff.isoformat()}")
