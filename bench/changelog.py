@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import DATASET_END, dataset_arguments, measure, open_dataset, print_table  # noqa: E402
 from bench.engines import run_on_stores  # noqa: E402
+from bench.postgres import timings_from  # noqa: E402
 
 CHANGELOG_TARGET_MS = 50
 LIST_TARGET_MS = 200
@@ -35,7 +36,8 @@ MAX_CHANGES = 100
 def main() -> None:
     args = dataset_arguments(__doc__, events=5_000_000, runs=30).parse_args()
     data_dir, dataset, stored = open_dataset(args)
-    results = run_on_stores(args.store, args.events, dataset, stored, lambda: run(args.runs))
+    results = run_on_stores(args.store, args.events, dataset, stored, lambda: run(args.runs), data_dir,
+                            from_figures=lambda figures: (timings_from(figures["timings"]), figures["facts"]))
     out = sys.stderr if args.json else sys.stdout
     out.write(f"store: {stored:,} events (SQLite at {data_dir})\n")
     for name, (timings, facts) in results.items():

@@ -57,10 +57,11 @@ class Dataset:
 
 def ensure_dataset(data_dir: Path, dataset: Dataset, *, log=print) -> int:
     """Build the simulated store once; later runs reuse it (the marker file says what it holds)."""
-    marker = data_dir / "dataset.json"
-    if marker.exists() and json.loads(marker.read_text()) == dataset.marker:
-        from auditui.events.models import AuditEvent
+    from auditui.events.models import AuditEvent
 
+    marker = data_dir / "dataset.json"
+    # The events may live elsewhere than the marker (a PostgreSQL server started afresh).
+    if marker.exists() and json.loads(marker.read_text()) == dataset.marker and AuditEvent.objects.exists():
         return AuditEvent.objects.count()
     started = time.monotonic()
     seen, stored = feed_simulated(dataset, store=None, label="building dataset")

@@ -11,12 +11,12 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from bench.common import ROOT, Dataset, feed_simulated
 
 T = TypeVar("T")
-STORES = ("sql", "opensearch", "elasticsearch", "opensearch-monthly")
+STORES = ("sql", "postgresql", "opensearch", "elasticsearch", "opensearch-monthly")
 # Engine stores that are another store with options (here: one index per cluster and month).
 VARIANTS = {"opensearch-monthly": ("opensearch", "?index_period=month")}
 
@@ -115,13 +115,21 @@ def engine_prefix(events: int, dataset: Dataset, store: str = "opensearch") -> s
     return f"bench-search{layout}-{events}{shape}"
 
 
-def run_on_stores(store_arg: str, events: int, dataset: Dataset, stored: int, run: Callable[[], T]) -> dict[str, T]:
+def run_on_stores(store_arg: str, events: int, dataset: Dataset, stored: int, run: Callable[[], T],
+                  data_dir: Path, from_figures: Callable[[Any], T] | None = None) -> dict[str, T]:
     """``run()`` once for each store ``--store`` names, with ``get_store()`` pointing at it (the
-    search engines loaded with the dataset's events first)."""
+    search engines loaded with the dataset's events first). PostgreSQL runs in a child process
+    (bench/postgres.py); ``from_figures`` makes its JSON figures what ``run()`` returns (default:
+    a list of timings)."""
+    from bench.postgres import postgres_figures, store_label, timings_from
+
     stores = parse_stores(store_arg)
     results = {}
     with engine_urls(stores) as urls:
         for name in stores:
+            if name == "postgresql":
+                results[name] = (from_figures or timings_from)(postgres_figures(data_dir))
+                continue
             with configured_store(name, urls[name], engine_prefix(events, dataset, name), dataset, stored):
-                results[name] = run()
+                results[store_label(name)] = run()
     return results

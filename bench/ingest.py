@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import DATASET_END, ROOT, setup_django  # noqa: E402
 from bench.engines import engine_urls, parse_stores, process_cpu_seconds  # noqa: E402
+from bench.postgres import child_argv, is_postgresql, measure_in_child, postgres_url, store_label  # noqa: E402
 
 TARGETS = {"opensearch": 20_000}
 
@@ -45,11 +46,16 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=None,
                         help="events per store write (default: what auditui uses, the store's own)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON on the last line")
+    parser.add_argument("--data-dir", type=Path, default=ROOT / "bench" / "out" / "ingest-sql",
+                        help="the SQL store's directory, emptied first")
     args = parser.parse_args()
     stores = parse_stores(args.store)
-    data_dir = ROOT / "bench" / "out" / "ingest-sql"
-    shutil.rmtree(data_dir, ignore_errors=True)
-    setup_django(data_dir)
+    shutil.rmtree(args.data_dir, ignore_errors=True)
+    setup_django(args.data_dir)
+    if is_postgresql():  # a child measuring --store postgresql: an empty database, as SQLite's
+        from django.core.management import call_command
+
+        call_command("flush", interactive=False, verbosity=0)
     events = simulated(args.events)
     # The generated events live as long as the run; keep the collector from walking them.
     gc.collect()
@@ -58,11 +64,14 @@ def main() -> None:
     pids: dict[str, int] = {}
     with engine_urls(stores, pids=pids) as urls:
         for name in stores:
+            if name == "postgresql":
+                rows += postgres_rows(args.data_dir)
+                continue
             if name != "sql":
                 # A running node is warm (its JIT has compiled the indexing paths); so is this one
                 # before the clock starts.
                 ingest(urls[name], events, args.batch_size, drop=True)
-            rows.append(measure(name, urls[name], events, args.batch_size, pids.get(name)))
+            rows.append(measure(store_label(name), urls[name], events, args.batch_size, pids.get(name)))
             if name != "sql":
                 rows.append(measure_node_only(name, urls[name], events, args.batch_size, pids.get(name)))
     out = sys.stderr if args.json else sys.stdout
@@ -77,6 +86,14 @@ def main() -> None:
                   f"  {'met' if row['meets_target'] else ('NOT MET' if row['target'] else '')}\n")
     if args.json:
         print(json.dumps({"events": args.events, "results": rows}))
+
+
+def postgres_rows(data_dir: Path) -> list[dict]:
+    """The SQL store's row, measured on PostgreSQL in a child process (bench/postgres.py)."""
+    with postgres_url() as url:
+        figures = measure_in_child(Path(__file__).resolve(), child_argv(sys.argv[1:], Path(f"{data_dir}-postgresql")),
+                                   url)
+    return figures["results"]
 
 
 def simulated(count: int) -> list[tuple[str, dict]]:

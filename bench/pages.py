@@ -33,7 +33,7 @@ PAGES = (
 def main() -> None:
     args = dataset_arguments(__doc__, events=1_000_000, runs=10).parse_args()
     data_dir, dataset, stored = open_dataset(args)
-    results = run_on_stores(args.store, args.events, dataset, stored, lambda: run(args.runs))
+    results = run_on_stores(args.store, args.events, dataset, stored, lambda: run(args.runs), data_dir)
     print_store_tables(stored, results, as_json=args.json, where=f" (SQLite at {data_dir})")
 
 

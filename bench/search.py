@@ -1,9 +1,11 @@
 """Search benchmark (issues 3 and 4): p50/p95 of the events page's queries, every store side by side.
 
-    .venv/bin/python bench/search.py [--events 5000000] [--store sql,opensearch,elasticsearch] [--runs 30] [--json]
+    .venv/bin/python bench/search.py [--events 5000000] [--store sql,postgresql,opensearch,elasticsearch]
+        [--runs 30] [--json]
 
 Builds (once, then reuses) a store of N simulated events over 30 days in 3 clusters: SQLite under
-bench/out/search-N, and the same events (same seed) loaded into a fresh OpenSearch node (1 GB heap)
+bench/out/search-N; PostgreSQL (bench/postgres.py: a throw-away server, loaded on every run); and
+the same events (same seed) loaded into a fresh OpenSearch node (1 GB heap)
 on every run (or the node at OPENSEARCH_URL, loaded once); the Elasticsearch backend reads the same
 indices through Elastic's client and the test proxy (Elastic's server cannot run here). Then times:
   (a) last 24 h, two filters, first page (page of 50 and the match count, as the API answers)
@@ -41,6 +43,7 @@ from bench.common import (  # noqa: E402
     print_store_tables,
 )
 from bench.engines import engine_prefix, engine_urls, load_engine, parse_stores  # noqa: E402
+from bench.postgres import postgres_figures, store_label, timings_from  # noqa: E402
 
 QUERY_A = 'verb=delete AND "objectRef.namespace"=payments'
 QUERY_D = 'requestObject.spec.ingress.ports.port = 8443'
@@ -55,11 +58,14 @@ def main() -> None:
     results: dict[str, list[Timing]] = {}
     with engine_urls(stores) as urls:
         for name in stores:
+            if name == "postgresql":
+                results[name] = timings_from(postgres_figures(data_dir))
+                continue
             prefix = engine_prefix(args.events, dataset, name)
             store = _store(urls[name], prefix)
             if name != "sql":
                 load_engine(store, dataset, stored, name)
-            results[name] = run(name, store, args.runs, data_dir, urls[name], prefix)
+            results[store_label(name)] = run(name, store, args.runs, data_dir, urls[name], prefix)
     print_store_tables(stored, results, as_json=args.json)
 
 
