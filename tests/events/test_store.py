@@ -432,7 +432,7 @@ def test_it_says_what_to_do_when_the_engine_is_out_of_shards(engine_store, opens
 
 
 def test_it_pages_on_when_the_point_in_time_is_gone(engine_store):
-    from auditui.events.store.search_engine import decode_cursor
+    from auditui.events.store.engine_cursor import decode_cursor
 
     _write(engine_store, [audit_event(time=T0 + timedelta(seconds=s)) for s in range(12)])
     q = EventQuery(scope=ALL)

@@ -23,7 +23,7 @@ from auditui.events.normalize import normalize_event
 from auditui.events.query import Compare, Empty, InSet, Text, escape, matches, parse
 from auditui.events.store import EventQuery, StoreError, dsl
 from auditui.events.store.engine_config import EngineConfig
-from auditui.events.store.search_engine import decode_cursor, encode_cursor
+from auditui.events.store.engine_cursor import decode_cursor, encode_cursor
 from tests.es_proxy import plain_media_type
 from tests.events.test_query_sql import AGREEMENT_QUERIES, CRAFTED, CRAFTED_QUERIES, _queries
 from tests.factories import audit_event

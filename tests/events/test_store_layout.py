@@ -83,3 +83,10 @@ def test_a_range_has_one_period_per_day_or_per_month():
 def test_it_refuses_other_periods():
     with pytest.raises(ValueError, match="index_period 'week'"):
         Layout("p", "week")
+
+
+def test_a_daily_layout_names_the_monthly_indices_it_would_miss():
+    names = ["p-a-2026.01.01", "p-a-2026.02", "p.objects"]
+    assert Layout("p").unreadable(names) == "p-a-2026.02"
+    assert Layout("p").unreadable(names[:1]) is None
+    assert Layout("p", "month").unreadable(names) is None  # month patterns read daily indices too

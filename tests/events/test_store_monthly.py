@@ -96,3 +96,18 @@ def test_a_store_switched_from_days_to_months_keeps_finding_its_daily_indices(re
     assert monthly.purge(before=T0 + timedelta(days=32)) == 5
     assert sorted(r.name for r in monthly.search(EventQuery(scope=ALL), page_size=50).records) == [
         "web-32", "web-33"]
+
+
+def test_a_store_switched_back_to_days_refuses_to_miss_the_monthly_indices(request, monthly):
+    from auditui.events.store import StoreUnavailable
+
+    _write(monthly, _pods([0]))
+    daily = make_engine_store(request, "opensearch")
+    daily = type(daily)(daily.config, prefix=monthly.prefix, refresh="true")
+    newest = EventQuery(scope=ALL, start=T0 - timedelta(days=1))  # no end: reads the index list
+    refusal = rf"index {monthly.prefix}-c1-2026.01 holds a month .* index_period=month"
+    with pytest.raises(StoreUnavailable, match=refusal):
+        daily.search(newest)
+    with pytest.raises(StoreUnavailable, match="reads by day"):
+        _write(daily, _pods([1]))
+    assert monthly.count(EventQuery(scope=ALL)) == 1  # nothing was written by day

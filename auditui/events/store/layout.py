@@ -108,6 +108,14 @@ class Layout:
             return None
         return [first + timedelta(days=n) for n in range(count)]
 
+    def unreadable(self, names: Iterable[str]) -> str | None:
+        """An index of this prefix that reads by this layout would miss, if any: a monthly one
+        when reading by day (a store switched back from months, or another installation whose
+        prefix extends this one)."""
+        if self.period != "day":
+            return None
+        return next((name for name in names if (span := index_span(name)) and span[0] != span[1]), None)
+
     def no_index(self, cluster: str = "none") -> str:
         """A pattern no index of the prefix matches (a day long before any event), for a read
         that needs none: an empty target would mean every index."""

@@ -32,9 +32,7 @@ Retention. ``purge`` deletes whole indices whose days are all before the cut-off
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import re
 import time
 from abc import abstractmethod
 from collections.abc import Callable, Sequence
@@ -42,7 +40,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
-from typing import Any
 
 import orjson
 
@@ -70,7 +67,6 @@ from auditui.events.store.bodies import (
     HISTORY_SORT,
     HIT_SOURCE,
     OBJECT_KEYS,
-    SEARCH_SORT,
     activity_body,
     after_sort_values,
     composite_body,
@@ -89,6 +85,7 @@ from auditui.events.store.bulk import (  # noqa: F401 - BULK_FILTER_PATH: the ba
     dumps,
 )
 from auditui.events.store.engine_config import EngineConfig
+from auditui.events.store.engine_cursor import SORT_VALUES, decode_cursor, encode_cursor
 from auditui.events.store.layout import (
     IndexList,
     Layout,
@@ -111,8 +108,6 @@ MAX_TARGET_CHARS = 2000
 OBJECT_DAYS_BEYOND = 2
 # Where a page's last time is looked for first, back from the newest time a hit can have.
 FLOOR_LOOKBACK = (timedelta(days=1), timedelta(days=7))
-SORT_VALUES = len(SEARCH_SORT)
-_EVENT_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
 class SearchEngineError(StoreUnavailable):
@@ -121,27 +116,6 @@ class SearchEngineError(StoreUnavailable):
 
 class PitGone(Exception):
     """The point in time named by a cursor expired or was closed."""
-
-
-def encode_cursor(after: Sequence[Any], pit: str | None) -> str:
-    payload = [*after, pit] if pit else list(after)
-    return base64.urlsafe_b64encode(orjson.dumps(payload)).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[list[Any], str | None]:
-    try:
-        payload = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (ValueError, TypeError, orjson.JSONDecodeError) as exc:
-        raise StoreError("invalid cursor") from exc
-    n = SORT_VALUES
-    if (
-        not isinstance(payload, list) or len(payload) not in (n, n + 1)
-        or not all(isinstance(v, int) and not isinstance(v, bool) for v in payload[: n - 1])
-        or not isinstance(payload[n - 1], str) or not _EVENT_ID.match(payload[n - 1])
-        or (len(payload) == n + 1 and not isinstance(payload[n], str))
-    ):
-        raise StoreError("invalid cursor")
-    return payload[:n], payload[n] if len(payload) == n + 1 else None
 
 
 def _metric_value(metric: str, bucket: dict) -> float | int | None:
@@ -177,7 +151,7 @@ class SearchEngineStore(EventStore):
         self.layout = Layout(prefix, config.index_period)
         self._template_ready = False
         self._index_names: dict[tuple[str, date], str] = {}
-        self.index_list = IndexList(prefix, lambda: self._indices(self.pattern))
+        self.index_list = IndexList(prefix, self._listed_indices)
         self.object_days = object_days.ObjectDays(self)
         # Targets whose point-in-time id is too long for a cursor (their shards are many).
         self._pit_too_long: set[str] = set()
@@ -293,8 +267,20 @@ class SearchEngineStore(EventStore):
         first, last = day_bounds(q.start, q.end)
         return self.layout.periods(first, last, MAX_INDEX_PATTERNS)
 
+    def _listed_indices(self) -> list[str]:
+        """This prefix's indices; refuses to go on when its reads would miss some."""
+        names = self._indices(self.pattern)
+        unreadable = self.layout.unreadable(names)
+        if unreadable:
+            raise StoreUnavailable(
+                f"index {unreadable} holds a month of events, but EVENT_STORE_URL reads by day and would miss "
+                "them: set index_period=month again, or give each installation a prefix of its own "
+                "(AUDITUI_INDEX_PREFIX)")
+        return names
+
     def ensure_template(self) -> None:
         if not self._template_ready:
+            self._listed_indices()  # before writing anything, as reads would
             self._put_template(
                 self.prefix, template_body(self.prefix, shards=self.config.shards, replicas=self.config.replicas)
             )
