@@ -486,3 +486,13 @@ def test_it_reads_from_a_time_on_in_the_days_that_exist_from_then_on(engine_stor
     assert [r.name for r in engine_store.search(since).records] == ["e400", "e5", "e2", "e1"]
     assert engine_store.count(EventQuery(scope=ALL, start=T0 + timedelta(days=3), clusters=("c2",))) == 1
     assert engine_store.count(EventQuery(scope=ALL, start=T0 + timedelta(days=500))) == 0
+
+
+def test_an_installation_whose_prefix_extends_anothers_is_told_to_choose_another(engine_store):
+    from auditui.events.store import StoreUnavailable
+
+    _write(engine_store, [audit_event(time=T0)])
+    nested = type(engine_store)(engine_store.config, prefix=f"{engine_store.prefix}-staging", refresh="true")
+    with pytest.raises(StoreUnavailable, match="give each auditui installation an AUDITUI_INDEX_PREFIX"):
+        _write(nested, [audit_event(time=T0, name="other")])
+    assert engine_store.count(EventQuery(scope=ALL)) == 1

@@ -111,3 +111,4 @@ def test_a_store_switched_back_to_days_refuses_to_miss_the_monthly_indices(reque
     with pytest.raises(StoreUnavailable, match="reads by day"):
         _write(daily, _pods([1]))
     assert monthly.count(EventQuery(scope=ALL)) == 1  # nothing was written by day
+

@@ -52,4 +52,8 @@ def advice(error: str) -> str:
         # A new day's index needs a shard; the node has as many as cluster.max_shards_per_node.
         return (" (the engine's shard limit: raise cluster.max_shards_per_node, add data nodes, or keep"
                 " fewer days; README: Sizing indices)")
+    if "multiple index templates may not match" in error:
+        # Another template (another installation's) matches this prefix's indices, or it matches theirs.
+        return (" (another index template matches the same indices: give each auditui installation an"
+                " AUDITUI_INDEX_PREFIX where neither is the other's followed by '-')")
     return ""

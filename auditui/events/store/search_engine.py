@@ -281,9 +281,14 @@ class SearchEngineStore(EventStore):
     def ensure_template(self) -> None:
         if not self._template_ready:
             self._listed_indices()  # before writing anything, as reads would
-            self._put_template(
-                self.prefix, template_body(self.prefix, shards=self.config.shards, replicas=self.config.replicas)
-            )
+            body = template_body(self.prefix, shards=self.config.shards, replicas=self.config.replicas)
+            try:
+                self._put_template(self.prefix, body)
+            except Exception as exc:
+                if not advice(str(exc)):
+                    raise
+                raise SearchEngineError(f"the engine refused the index template {self.prefix!r}: {exc}"
+                                        + advice(str(exc))) from exc
             self.object_days.put_template()
             self._template_ready = True
 
