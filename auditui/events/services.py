@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from auditui.events.ingest import IngestReport, ingest_path
 from auditui.events.models import IngestJob
-from auditui.events.store import get_store
+from auditui.events.store import StoreUnavailable, get_store
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,12 @@ def run_ingest_job(job_id: int) -> IngestJob | None:
         report = ingest_path(job.path, cluster=job.cluster, on_batch=lambda r: _record_progress(job_id, r))
     except (OSError, EOFError, zlib.error) as exc:
         job.status, job.error = IngestJob.Status.FAILED, f"cannot read {job.file_name}: {exc}"
+    except StoreUnavailable as exc:
+        log.warning("ingest job %s: the event store cannot take events: %s", job_id, exc)
+        job.refresh_from_db(fields=["ingested", "duplicates", "rejected", "dropped"])  # progress so far
+        job.status = IngestJob.Status.FAILED
+        job.error = (f"the event store cannot take events: {exc}. Upload the file again when it answers: "
+                     "what was stored counts as duplicates")
     except Exception as exc:
         # Never leave a job RUNNING forever: record the failure, then let Celery see the error.
         log.exception("ingest job %s failed", job_id)

@@ -174,3 +174,17 @@ def test_it_refreshes_planner_statistics_after_the_nightly_purge(db):
         else:
             cursor.execute("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'events_auditevent'")
             assert cursor.fetchone()[0] is not None
+
+
+def test_it_fails_a_job_whose_store_cannot_take_events_and_says_why(job, settings):
+    from tests.events.test_store_availability import closed_port
+
+    port = closed_port()
+    settings.EVENT_STORE_URL = f"opensearch://127.0.0.1:{port}"
+
+    tasks.ingest_upload(job.pk)
+
+    job.refresh_from_db()
+    assert job.status == IngestJob.Status.FAILED and job.finished_at is not None
+    assert job.error.startswith(f"the event store cannot take events: OpenSearch at http://127.0.0.1:{port} cannot")
+    assert "Upload the file again" in job.error
