@@ -30,18 +30,17 @@ def postgres_url() -> Iterator[str]:
         yield given
         return
     # Its own state file: CI's suite may have a server of its own running.
-    state = Path(tempfile.mkdtemp(prefix="auditui-bench-pg-")) / "state"
-    env = {**os.environ, "AUDITUI_PG_STATE": str(state)}
-    script = str(ROOT / "tools" / "postgres-test.sh")
-    started = subprocess.run(["bash", script, "start"], env=env, capture_output=True, text=True)
-    if started.returncode != 0:
-        raise SystemExit(f"--store postgresql: could not start PostgreSQL ({started.stderr.strip()}); "
-                         "install Debian's postgresql or set BENCH_POSTGRES_URL")
-    try:
-        yield started.stdout.strip().splitlines()[-1]
-    finally:
-        subprocess.run(["bash", script, "stop"], env=env, capture_output=True)
-        state.parent.rmdir()
+    with tempfile.TemporaryDirectory(prefix="auditui-bench-pg-") as home:
+        env = {**os.environ, "AUDITUI_PG_STATE": str(Path(home) / "state")}
+        script = str(ROOT / "tools" / "postgres-test.sh")
+        started = subprocess.run(["bash", script, "start"], env=env, capture_output=True, text=True)
+        if started.returncode != 0:
+            raise SystemExit(f"--store postgresql: could not start PostgreSQL ({started.stderr.strip()}); "
+                             "install Debian's postgresql or set BENCH_POSTGRES_URL")
+        try:
+            yield started.stdout.strip().splitlines()[-1]
+        finally:
+            subprocess.run(["bash", script, "stop"], env=env, capture_output=True)
 
 
 def measure_in_child(script: Path, argv: list[str], database_url: str) -> dict:

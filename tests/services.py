@@ -9,11 +9,20 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 from collections.abc import Iterator
 
 import pytest
 
 from tests.redis_server import RedisServer
+
+
+def closed_port() -> int:
+    """A local port nothing listens on (bound for a moment by the OS, then released): what a
+    server that is down looks like to its clients."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def _in_ci() -> bool:

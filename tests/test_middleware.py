@@ -11,8 +11,8 @@ from rest_framework.authtoken.models import Token
 
 from auditui.access.models import IngestToken
 from auditui.events.models import AuditEvent
-from tests.events.test_store_availability import closed_port
 from tests.factories import audit_event, event_list
+from tests.services import closed_port
 
 pytestmark = pytest.mark.django_db
 

@@ -130,7 +130,7 @@ def test_the_progress_bar_counts_other_work_in_its_own_unit():
 
 
 def test_it_says_when_the_store_cannot_take_events_and_still_ends_with_the_summary(tmp_path, settings):
-    from tests.events.test_store_availability import closed_port
+    from tests.services import closed_port
 
     port = closed_port()
     settings.EVENT_STORE_URL = f"opensearch://127.0.0.1:{port}"

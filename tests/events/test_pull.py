@@ -102,7 +102,7 @@ def test_it_pulls_new_events_once_across_restarts(opensearch_url):
 def test_a_store_that_cannot_take_events_is_recorded_and_the_batch_read_again(opensearch_url, settings):
     from opensearchpy import OpenSearch
 
-    from tests.events.test_store_availability import closed_port
+    from tests.services import closed_port
 
     os_client = OpenSearch(hosts=[opensearch_url])
     index = f"fluentbit-audit-{uuid.uuid4().hex[:8]}"

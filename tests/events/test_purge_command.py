@@ -65,7 +65,7 @@ def test_it_is_scheduled_daily_in_beat():
 
 
 def test_it_says_when_the_store_cannot_answer(settings):
-    from tests.events.test_store_availability import closed_port
+    from tests.services import closed_port
 
     port = closed_port()
     settings.EVENT_STORE_URL = f"elasticsearch://127.0.0.1:{port}"

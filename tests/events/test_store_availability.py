@@ -4,8 +4,6 @@ with a short reason; the engines' "not now" answers are told apart from refused 
 
 from __future__ import annotations
 
-import socket
-
 import elastic_transport
 import elasticsearch
 import opensearchpy
@@ -18,13 +16,7 @@ from auditui.events.store.availability import connection_reason
 from auditui.events.store.elasticsearch import ElasticsearchEventStore
 from auditui.events.store.opensearch import OpenSearchEventStore
 from tests.factories import audit_event
-
-
-def closed_port() -> int:
-    """A local port nothing listens on (bound for a moment by the OS, then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.services import closed_port
 
 
 @pytest.mark.parametrize("engine,title", [("opensearch", "OpenSearch"), ("elasticsearch", "Elasticsearch")])

@@ -177,7 +177,7 @@ def test_it_refreshes_planner_statistics_after_the_nightly_purge(db):
 
 
 def test_it_fails_a_job_whose_store_cannot_take_events_and_says_why(job, settings):
-    from tests.events.test_store_availability import closed_port
+    from tests.services import closed_port
 
     port = closed_port()
     settings.EVENT_STORE_URL = f"opensearch://127.0.0.1:{port}"
