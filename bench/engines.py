@@ -111,7 +111,7 @@ def engine_prefix(events: int, dataset: Dataset, store: str = "opensearch") -> s
     more clusters) and stores of another layout must not land in the same indices."""
     shape = "" if (dataset.days, dataset.clusters) == (30, 3) else f"-{dataset.days}d-{dataset.clusters}c"
     # Not "<other prefix>-…": a prefix's pattern (``<prefix>-*``) would take in the other's indices.
-    layout = "-monthly" if store == "opensearch-monthly" else ""
+    layout = "-" + store.rsplit("-", 1)[1] if store in VARIANTS else ""
     return f"bench-search{layout}-{events}{shape}"
 
 
@@ -121,14 +121,14 @@ def run_on_stores(store_arg: str, events: int, dataset: Dataset, stored: int, ru
     search engines loaded with the dataset's events first). PostgreSQL runs in a child process
     (bench/postgres.py); ``from_figures`` makes its JSON figures what ``run()`` returns (default:
     a list of timings)."""
-    from bench.postgres import postgres_figures, store_label, timings_from
+    from bench.postgres import child_figures, store_label, timings_from
 
     stores = parse_stores(store_arg)
     results = {}
     with engine_urls(stores) as urls:
         for name in stores:
             if name == "postgresql":
-                results[name] = (from_figures or timings_from)(postgres_figures(data_dir))
+                results[name] = (from_figures or timings_from)(child_figures(data_dir)["stores"]["postgresql"])
                 continue
             with configured_store(name, urls[name], engine_prefix(events, dataset, name), dataset, stored):
                 results[store_label(name)] = run()

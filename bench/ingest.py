@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import DATASET_END, ROOT, setup_django  # noqa: E402
 from bench.engines import engine_urls, parse_stores, process_cpu_seconds  # noqa: E402
-from bench.postgres import child_argv, is_postgresql, measure_in_child, postgres_url, store_label  # noqa: E402
+from bench.postgres import child_figures, is_postgresql, store_label  # noqa: E402
 
 TARGETS = {"opensearch": 20_000}
 
@@ -67,7 +67,7 @@ def main() -> None:
     with engine_urls(stores, pids=pids) as urls:
         for name in stores:
             if name == "postgresql":
-                rows += postgres_rows(args.data_dir)
+                rows += child_figures(args.data_dir)["results"]
                 continue
             if name != "sql":
                 # A running node is warm (its JIT has compiled the indexing paths); so is this one
@@ -99,14 +99,6 @@ def postgres_backend_pid() -> int:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         return cursor.fetchone()[0]
-
-
-def postgres_rows(data_dir: Path) -> list[dict]:
-    """The SQL store's row, measured on PostgreSQL in a child process (bench/postgres.py)."""
-    with postgres_url() as url:
-        figures = measure_in_child(Path(__file__).resolve(), child_argv(sys.argv[1:], Path(f"{data_dir}-postgresql")),
-                                   url)
-    return figures["results"]
 
 
 def simulated(count: int) -> list[tuple[str, dict]]:

@@ -18,7 +18,6 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from bench.common import ROOT
 
@@ -84,13 +83,12 @@ def child_argv(argv: list[str], data_dir: Path) -> list[str]:
     return [*out, "--data-dir", str(data_dir)]
 
 
-def postgres_figures(data_dir: Path) -> Any:
-    """The running benchmark's figures for the SQL store on PostgreSQL (``--store postgresql``),
-    as its --json prints them for one store."""
+def child_figures(data_dir: Path) -> dict:
+    """The running benchmark's figures for the SQL store on PostgreSQL (``--store postgresql``):
+    what its --json prints, from a child process on a PostgreSQL database."""
     script = Path(sys.argv[0]).resolve()
     with postgres_url() as url:
-        figures = measure_in_child(script, child_argv(sys.argv[1:], Path(f"{data_dir}-postgresql")), url)
-    return figures["stores"]["postgresql"]
+        return measure_in_child(script, child_argv(sys.argv[1:], Path(f"{data_dir}-postgresql")), url)
 
 
 def timings_from(rows: list[dict]) -> list:

@@ -43,7 +43,7 @@ from bench.common import (  # noqa: E402
     print_store_tables,
 )
 from bench.engines import engine_prefix, engine_urls, load_engine, parse_stores  # noqa: E402
-from bench.postgres import postgres_figures, store_label, timings_from  # noqa: E402
+from bench.postgres import child_figures, store_label, timings_from  # noqa: E402
 
 QUERY_A = 'verb=delete AND "objectRef.namespace"=payments'
 QUERY_D = 'requestObject.spec.ingress.ports.port = 8443'
@@ -59,7 +59,7 @@ def main() -> None:
     with engine_urls(stores) as urls:
         for name in stores:
             if name == "postgresql":
-                results[name] = timings_from(postgres_figures(data_dir))
+                results[name] = timings_from(child_figures(data_dir)["stores"]["postgresql"])
                 continue
             prefix = engine_prefix(args.events, dataset, name)
             store = _store(urls[name], prefix)

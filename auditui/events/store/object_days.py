@@ -30,6 +30,7 @@ import orjson
 
 from auditui.events.normalize import AuditRecord
 from auditui.events.store.base import EventQuery, ObjectRef
+from auditui.events.store.bodies import TEMPLATE_PRIORITY
 from auditui.events.store.layout import Layout, day_bounds, safe_cluster
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ def template_body(prefix: str, *, replicas: int | None) -> dict:
         settings["number_of_replicas"] = replicas
     # Its own template (the events' one matches ``<prefix>-*`` only): a bulk that creates the
     # index gets these mappings, never dynamic ones.
-    return {"index_patterns": [index_name(prefix)], "priority": 200,
+    return {"index_patterns": [index_name(prefix)], "priority": TEMPLATE_PRIORITY,
             "template": {"settings": settings, "mappings": MAPPINGS}}
 
 
@@ -241,11 +242,12 @@ class ObjectDays:
         self._cache: dict[tuple, tuple[float, list[date] | None]] = {}
 
     # --- writes ---------------------------------------------------------------------------
-    def put_template(self) -> None:
-        """Its template; on a store without events yet, the summary is complete from the start."""
+    def put_template(self, *, has_events: bool) -> None:
+        """Its template; on a store without events yet (no event index), the summary is complete
+        from the start."""
         store = self.store
         store._put_template(self.index, template_body(store.prefix, replicas=store.config.replicas))
-        if not store._indices(store.pattern):
+        if not has_events:
             self._send(complete_lines(store.prefix))
             store._refresh(self.index)
 

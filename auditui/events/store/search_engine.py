@@ -280,16 +280,17 @@ class SearchEngineStore(EventStore):
 
     def ensure_template(self) -> None:
         if not self._template_ready:
-            self._listed_indices()  # before writing anything, as reads would
+            existing = self._listed_indices()  # before writing anything, as reads would
             body = template_body(self.prefix, shards=self.config.shards, replicas=self.config.replicas)
             try:
                 self._put_template(self.prefix, body)
             except Exception as exc:
-                if not advice(str(exc)):
+                remedy = advice(str(exc))
+                if not remedy:
                     raise
-                raise SearchEngineError(f"the engine refused the index template {self.prefix!r}: {exc}"
-                                        + advice(str(exc))) from exc
-            self.object_days.put_template()
+                refusal = f"the engine refused the index template {self.prefix!r}: {exc}{remedy}"
+                raise SearchEngineError(refusal) from exc
+            self.object_days.put_template(has_events=bool(existing))
             self._template_ready = True
 
     def drop_everything(self) -> None:
