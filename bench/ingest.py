@@ -1,11 +1,23 @@
-"""Ingest benchmark (issue 4): events per second through auditui's ingest path (parse,
-normalise, drop rules, store write) into each event store, side by side.
+"""Ingest benchmark (issues 4, 13 and 18): events per second through auditui's ingest into each
+event store, side by side, beside a naive script on the same events in the same run.
 
     .venv/bin/python bench/ingest.py [--events 200000] [--store sql,postgresql,opensearch,elasticsearch] [--json]
 
-The events are simulated (3 clusters, one day) and generated before the clock starts. SQL
-writes to a fresh SQLite database (``postgresql``: an empty PostgreSQL one, bench/postgres.py);
-the search engines to fresh indices on an OpenSearch node with a 1 GB heap (started here unless
+The events are simulated (3 clusters, one day), generated before the clock starts and written to
+one JSON Lines file per cluster. With ``sql`` in ``--store``, three rows measure those files:
+
+- ``naive baseline``: bench/naive_ingest.py, the standard library alone (``json.loads`` per
+  line, the indexed columns pulled out by hand, ``sqlite3.executemany`` in 10,000-row
+  transactions into a copy of auditui's events table with the same indexes, no triggers);
+- ``sql``: auditui reading the same files from disk through the code of ``manage.py ingest``
+  (bench/ingest_file.py) into a fresh SQLite database: what a user runs;
+- ``sql in memory``: auditui's ingest fed the generated events from memory (no reading or
+  decoding), as this benchmark measured before issue 18.
+
+The two file rows each run in a process of their own, whose peak RSS they report. On PostgreSQL
+(``--store postgresql``: bench/postgres.py runs this script again on a PostgreSQL database) the
+same rows are ``postgresql`` and ``postgresql in memory``. The search engines are measured from
+memory, on fresh indices on an OpenSearch node with a 1 GB heap (started here unless
 OPENSEARCH_URL is set), with production refresh settings.
 Target: OpenSearch >= 20,000 events/s on this 2-core machine.
 
@@ -18,6 +30,10 @@ For each search engine it also prints a "node only" row: the same bulk requests,
 auditui before the clock starts, sent as auditui sends them (the same requests in flight). That
 is the node's own ceiling on this machine, with all of its cores to itself: no ingest through
 auditui on the same machine can be faster.
+
+With ``--json`` the last line is ``{"events", "events_per_s" (SQL from files, through auditui),
+"baseline_events_per_s", "peak_rss_mb" (of that auditui process), "<store>_events_per_s" for
+every other row, "results": [the rows]}``.
 """
 
 from __future__ import annotations
@@ -26,6 +42,7 @@ import argparse
 import gc
 import json
 import shutil
+import subprocess
 import sys
 import time
 import uuid
@@ -38,7 +55,9 @@ from bench.common import DATASET_END, ROOT, setup_django  # noqa: E402
 from bench.engines import engine_urls, parse_stores, process_cpu_seconds  # noqa: E402
 from bench.postgres import child_figures, is_postgresql, store_label  # noqa: E402
 
-TARGETS = {"opensearch": 20_000}
+TARGETS = {"opensearch in memory": 20_000}
+BASELINE = "naive baseline"
+HERE = Path(__file__).resolve().parent
 
 
 def main() -> None:
@@ -69,26 +88,98 @@ def main() -> None:
             if name == "postgresql":
                 rows += child_figures(args.data_dir)["results"]
                 continue
-            if name != "sql":
+            if name == "sql":
+                rows += measure_files(events, args.data_dir, args.batch_size)
+            else:
                 # A running node is warm (its JIT has compiled the indexing paths); so is this one
                 # before the clock starts.
                 ingest(urls[name], events, args.batch_size, drop=True)
             server_pid = postgres_backend_pid() if is_postgresql() and name == "sql" else pids.get(name)
-            rows.append(measure(store_label(name), urls[name], events, args.batch_size, server_pid))
+            label = f"{store_label(name)} in memory"
+            rows.append(measure(label, urls[name], events, args.batch_size, server_pid))
             if name != "sql":
                 rows.append(measure_node_only(name, urls[name], events, args.batch_size, pids.get(name)))
-    out = sys.stderr if args.json else sys.stdout
+    print_table(rows, sys.stderr if args.json else sys.stdout)
+    if args.json:
+        print(json.dumps(summary(len(events), rows)))
+
+
+def print_table(rows: list[dict], out) -> None:
     out.write(f"{'store':<26} {'events':>10} {'seconds':>8} {'events/s':>10} {'ingest µs/ev':>13} "
-              f"{'server µs/ev':>12} {'target':>10}\n")
+              f"{'server µs/ev':>12} {'peak RSS MB':>12} {'target':>10}\n")
     for row in rows:
         target = f">={row['target']:,}" if row["target"] else ""
         node = f"{row['node_cpu_us']:.0f}" if row["node_cpu_us"] is not None else "-"
         own = f"{row['ingest_cpu_us']:.0f}" if row["ingest_cpu_us"] is not None else "-"
+        rss = f"{row['peak_rss_mb']:.0f}" if row.get("peak_rss_mb") is not None else "-"
         out.write(f"{row['store']:<26} {row['events']:>10,} {row['seconds']:>8.1f} {row['rate']:>10,.0f} "
-                  f"{own:>13} {node:>12} {target:>10}"
+                  f"{own:>13} {node:>12} {rss:>12} {target:>10}"
                   f"  {'met' if row['meets_target'] else ('NOT MET' if row['target'] else '')}\n")
-    if args.json:
-        print(json.dumps({"events": args.events, "results": rows}))
+    by_store = {row["store"]: row for row in rows}
+    if "sql" in by_store and BASELINE in by_store:
+        out.write(f"auditui from files / naive baseline: {by_store['sql']['rate'] / by_store[BASELINE]['rate']:.2f}x\n")
+
+
+def summary(events: int, rows: list[dict]) -> dict:
+    """The --json line: the headline figures by name, a key per other row, and the rows."""
+    by_store = {row["store"]: row for row in rows}
+    sql, baseline = by_store.get("sql", {}), by_store.get(BASELINE, {})
+    figures = {"events": events, "events_per_s": sql.get("rate"), "baseline_events_per_s": baseline.get("rate"),
+               "peak_rss_mb": sql.get("peak_rss_mb")}
+    for row in rows:
+        if row["store"] not in ("sql", BASELINE):
+            figures[f"{row['store'].replace(' ', '_').replace('-', '_')}_events_per_s"] = row["rate"]
+    return {**figures, "results": rows}
+
+
+def measure_files(events: list[tuple[str, dict]], data_dir: Path, batch_size: int | None) -> list[dict]:
+    """The naive baseline (SQLite only) and auditui's ingest of the same events from files, each
+    in a process of its own (its peak RSS is its own). On PostgreSQL the in-memory row that
+    follows writes to the same database: it is emptied after the file row."""
+    from django.conf import settings
+
+    specs = [f"{cluster}={path}" for cluster, path in write_files(events, data_dir / "files")]
+    rows = []
+    if not is_postgresql():
+        schema = settings.DATABASES["default"]["NAME"]
+        rows.append({**child_json([HERE / "naive_ingest.py", "--schema-from", schema, "--db",
+                                   data_dir / "naive.sqlite3", *specs, "--json"]), "store": BASELINE})
+    batch = ["--batch-size", str(batch_size)] if batch_size else []
+    rows.append(child_json([HERE / "ingest_file.py", "--data-dir", data_dir / "from-files", *batch, *specs]))
+    if is_postgresql():
+        from django.core.management import call_command
+
+        call_command("flush", interactive=False, verbosity=0)
+    for row in rows:
+        if row["events"] != len(events):
+            raise SystemExit(f"{row['store']}: stored {row['events']} of {len(events)} events")
+        row.update({"target": None, "meets_target": None, "node_cpu_us": row.get("node_cpu_us")})
+    return rows
+
+
+def write_files(events: list[tuple[str, dict]], directory: Path) -> list[tuple[str, Path]]:
+    """The events as JSON Lines, one file per cluster (as an API server's log would be)."""
+    import orjson
+
+    directory.mkdir(parents=True, exist_ok=True)
+    paths: dict[str, Path] = {}
+    handles = {}
+    for cluster, event in events:
+        if cluster not in handles:
+            paths[cluster] = directory / f"{cluster}.jsonl"
+            handles[cluster] = paths[cluster].open("wb")
+        handles[cluster].write(orjson.dumps(event) + b"\n")
+    for handle in handles.values():
+        handle.close()
+    return list(paths.items())
+
+
+def child_json(argv: list) -> dict:
+    """Run a measuring script in its own process; the JSON of its last line."""
+    child = subprocess.run([sys.executable, *map(str, argv)], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    if child.returncode != 0:
+        raise SystemExit(f"{Path(argv[0]).name} failed (exit {child.returncode})")
+    return json.loads(child.stdout.strip().splitlines()[-1])
 
 
 def postgres_backend_pid() -> int:
