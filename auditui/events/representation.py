@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from auditui.events import safe_json
 from auditui.events.normalize import AuditRecord
 
 if TYPE_CHECKING:
@@ -37,5 +38,7 @@ def record_json(record: AuditRecord, request: Request | None = None) -> dict:
     }
     if request is not None:
         data["url"] = request.build_absolute_uri(f"/events/{record.id}/")
-    data["event"] = record.raw
+    # What orjson cannot write (300-level nesting, huge integers) comes back with a marker
+    # in its place, so that one such event never fails a whole page of answers.
+    data["event"] = safe_json.writable(record.raw)
     return data
