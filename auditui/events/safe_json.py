@@ -23,6 +23,7 @@ TOO_DEEP = f"… nested deeper than {MAX_DEPTH} levels, not shown"
 # Python refuses to turn longer integers into text (sys.get_int_max_str_digits, 4,300 by default).
 _INT_DIGITS = sys.get_int_max_str_digits() or 4300
 _BITS_PER_DIGIT = math.log2(10)
+_CONTAINERS = (dict, list)
 
 
 @dataclass(frozen=True)
@@ -35,18 +36,16 @@ class Bounded:
 
 def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
     """Whether containers nest deeper than ``limit`` levels (walked without recursion)."""
+    if not isinstance(value, dict | list):
+        return False
     stack = [(value, 0)]
     while stack:
         current, depth = stack.pop()
-        if isinstance(current, dict):
-            children = current.values()
-        elif isinstance(current, list):
-            children = current
-        else:
-            continue
         if depth >= limit:
             return True
-        stack.extend((child, depth + 1) for child in children)
+        for child in current.values() if isinstance(current, dict) else current:
+            if isinstance(child, _CONTAINERS):
+                stack.append((child, depth + 1))
     return False
 
 
