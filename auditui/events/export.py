@@ -111,7 +111,7 @@ def csv_lines(records: Iterator[AuditRecord], columns: Sequence[str]) -> Iterato
         try:
             cells = [column_value(record, c) for c in columns]
         except Exception as exc:  # noqa: BLE001 - one event must not end the file for all the others
-            yield row([failures.event(record, exc)])
+            yield row([f"# {failures.event(record, exc)}"])
             continue
         yield row(cells)
     if failures.summary:
