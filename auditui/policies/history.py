@@ -288,9 +288,13 @@ def version_after(record: AuditRecord, previous: dict | None) -> tuple[dict | No
     """(version after a create/update/patch, where it came from, why not when it is None, or
     what of it could not be compared)."""
     after, source, note = _version_after(record, previous)
-    if after is not None and safe_json.too_deep(after):
-        # Past this depth YAML, diffs and patches would recurse without end: cut, and say so.
+    if after is None:
+        return after, source, note
+    # Past this depth YAML, diffs and patches would recurse without end: cut, and say so.
+    if safe_json.too_deep(after):
         return safe_json.bounded(after).value, source, TOO_DEEP
+    if source in ("request", "patch") and safe_json.too_deep(record.raw.get("requestObject")):
+        return after, source, TOO_DEEP  # rebuilt from a request cut in _version_after
     return after, source, note
 
 
