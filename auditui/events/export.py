@@ -139,7 +139,7 @@ def json_chunks(records: Iterator[AuditRecord]) -> Iterator[bytes]:
     failures = _Failures()
     for record in failures.guard(records):
         try:
-            chunk = safe_json.dumps(record_json(record))
+            chunk = safe_json.dumps(record_json(record, writable=False))
         except Exception as exc:  # noqa: BLE001 - one event must not end the file for all the others
             chunk = safe_json.dumps({"id": _safe_id(record), "export_error": failures.event(record, exc)})
         yield separator + chunk
