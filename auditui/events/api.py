@@ -157,7 +157,10 @@ class ExportView(EventsApiView):
         fmt = request.query_params.get("format", "csv")
         if fmt not in ("csv", "json"):
             raise BadRequest({"error": "format must be csv or json", "param": "format"})
-        columns = [c.strip() for c in request.query_params.get("columns", "").split(",") if c.strip()]
+        try:
+            columns = export.parse_columns(request.query_params.get("columns", ""))
+        except export.ColumnsError as exc:
+            raise BadRequest({"error": str(exc), "param": "columns"}) from exc
         cap = export.export_cap()
         total = get_store().count(q)
         records = export.iter_records(q, cap)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from auditui.events import safe_json
 from auditui.events.normalize import AuditRecord
 
 if TYPE_CHECKING:
     from rest_framework.request import Request
 
 
-def record_json(record: AuditRecord, request: Request | None = None) -> dict:
-    """One event as the API shows it: the indexed fields, then the whole event."""
+def record_json(record: AuditRecord, request: Request | None = None, *, writable: bool = True) -> dict:
+    """One event as the API shows it: the indexed fields, then the whole event (``writable``:
+    made writable by any JSON writer; callers that write with ``safe_json`` skip that pass)."""
     data = {
         "id": record.id,
         "cluster": record.cluster,
@@ -37,5 +39,7 @@ def record_json(record: AuditRecord, request: Request | None = None) -> dict:
     }
     if request is not None:
         data["url"] = request.build_absolute_uri(f"/events/{record.id}/")
-    data["event"] = record.raw
+    # What orjson cannot write (300-level nesting, huge integers) comes back with a marker
+    # in its place, so that one such event never fails a whole page of answers.
+    data["event"] = safe_json.writable(record.raw) if writable else record.raw
     return data

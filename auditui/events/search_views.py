@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import orjson
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,7 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from auditui.access.scope import scope_for
-from auditui.events import search, search_page
+from auditui.events import safe_json, search, search_page
 from auditui.events.models import SavedSearch
 from auditui.events.normalize import AuditRecord
 from auditui.events.search_page import SearchState
@@ -109,7 +108,7 @@ def event_expand(request: HttpRequest, event_id: str) -> HttpResponse:
     return render(request, "events/_search_expand.html", {
         "event": record,
         "fields": search_page.expanded_fields(state, record),
-        "raw_json": orjson.dumps(record.raw, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode(),
+        "raw_json": safe_json.pretty(record.raw),
         "around_href": _events_url(search_page.around_querystring(record)),
     })
 

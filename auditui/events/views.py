@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import orjson
 from django import forms
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
@@ -12,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from auditui.access.scope import scope_for
-from auditui.events import selectors, services
+from auditui.events import safe_json, selectors, services
 from auditui.events.store import get_store
 
 
@@ -30,8 +29,7 @@ def event_detail(request: HttpRequest, event_id: str) -> HttpResponse:
     if record is None:
         # Out of scope and missing look the same, so nothing leaks about others' events.
         raise Http404("No such event")
-    raw_json = orjson.dumps(record.raw, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode()
-    return render(request, "events/detail.html", {"event": record, "raw_json": raw_json})
+    return render(request, "events/detail.html", {"event": record, "raw_json": safe_json.pretty(record.raw)})
 
 
 class UploadForm(forms.Form):

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from auditui.access.scope import scope_for
+from auditui.events import safe_json
 from auditui.events.store import StoreError
 from auditui.policies import diff as structural
 from auditui.policies import params, selectors
@@ -121,9 +122,10 @@ class ChangelogView(PoliciesApiView):
                 "namespace": lookup.ref.namespace, "name": lookup.ref.name, "exists": log.exists}
         at = request.query_params.get("at", "").strip()
         if at:
-            return Response({"object": head, **snapshot_json(log.at(params.parse_instant(at)))})
+            return Response(safe_json.writable({"object": head, **snapshot_json(log.at(params.parse_instant(at)))}))
         noise = request.query_params.get("noise", "").lower() in ("1", "true", "yes")
-        return Response(changelog_json(log, head, request, noise=noise))
+        # Versions are evidence anyone could write: what JSON cannot carry comes back as a marker.
+        return Response(safe_json.writable(changelog_json(log, head, request, noise=noise)))
 
 
 def changelog_json(log: Changelog, head: dict, request: Request | None = None, *, noise: bool = False) -> dict:

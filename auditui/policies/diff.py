@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any
 
-import orjson
+from auditui.events import safe_json
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 # Paths hidden by default: they change with every write and say nothing about the policy.
@@ -71,6 +71,10 @@ def path_text(path: Path) -> str:
 
 def diff(old: Any, new: Any, *, noise: bool = False) -> list[PathChange]:
     """Every change from ``old`` to ``new`` (None: no object), noise left out unless asked for."""
+    if safe_json.too_deep(old) or safe_json.too_deep(new):
+        # Comparing recurses per level: parts deeper than the bound become a marker (history
+        # notes say so), so a hostile object cannot exhaust the stack.
+        old, new = safe_json.bounded(old).value, safe_json.bounded(new).value
     if not noise:  # also takes noise out of added or removed subtrees (a whole metadata)
         old, new = without_noise(old), without_noise(new)
     changes: list[PathChange] = []
@@ -111,7 +115,7 @@ def _diff_list(old: list, new: list, path: Path, out: list[PathChange], noise: b
 
 
 def _canon(value: Any) -> bytes:
-    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    return safe_json.dumps(value, sort_keys=True)
 
 
 def without_noise(obj: dict | None) -> dict | None:
@@ -156,12 +160,14 @@ def _readable(value: Any) -> str:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return safe_json.text(value)
 
 
 def _port(value: dict) -> str:
     """``8443/TCP`` for ``{port: 8443, protocol: TCP}`` (NetworkPolicyPort), also with endPort."""
     if not value or set(value) - {"port", "protocol", "endPort"} or "port" not in value:
         return ""
-    port = f"{value['port']}-{value['endPort']}" if "endPort" in value else str(value["port"])
+    port = safe_json.text(value["port"])
+    if "endPort" in value:
+        port += f"-{safe_json.text(value['endPort'])}"
     return f"{port}/{value.get('protocol', 'TCP')}"

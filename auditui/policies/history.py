@@ -18,11 +18,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from auditui.events import safe_json
 from auditui.events.normalize import AuditRecord
 from auditui.policies.patch import PatchError, apply_patch, clone
 
 FINAL_STAGES = ("ResponseComplete", "Panic")
 NOT_RECORDED = "content not recorded at this audit level"
+TOO_DEEP = (f"parts of this version nested deeper than {safe_json.MAX_DEPTH} levels could not be shown "
+            "or diffed: a marker stands in their place")
 
 
 @dataclass
@@ -282,7 +285,20 @@ def _delete_note(record: AuditRecord) -> str:
 
 
 def version_after(record: AuditRecord, previous: dict | None) -> tuple[dict | None, str, str]:
-    """(version after a create/update/patch, where it came from, why not when it is None)."""
+    """(version after a create/update/patch, where it came from, why not when it is None, or
+    what of it could not be compared)."""
+    after, source, note = _version_after(record, previous)
+    if after is None:
+        return after, source, note
+    # Past this depth YAML, diffs and patches would recurse without end: cut, and say so.
+    if safe_json.too_deep(after):
+        return safe_json.bounded(after).value, source, TOO_DEEP
+    if source in ("request", "patch") and safe_json.too_deep(record.raw.get("requestObject")):
+        return after, source, TOO_DEEP  # rebuilt from a request cut in _version_after
+    return after, source, note
+
+
+def _version_after(record: AuditRecord, previous: dict | None) -> tuple[dict | None, str, str]:
     response = _response_object(record)
     if response is not None:
         return response, "response", ""
@@ -291,6 +307,8 @@ def version_after(record: AuditRecord, previous: dict | None) -> tuple[dict | No
         if record.level in ("", "Metadata", "None"):
             return None, "", NOT_RECORDED
         return None, "", "no object recorded for this request"
+    if safe_json.too_deep(request):
+        request = safe_json.bounded(request).value
     if record.verb in ("create", "update") and isinstance(request, dict):
         return _from_request(request, previous), "request", ""
     if record.verb == "patch":

@@ -16,6 +16,8 @@ from typing import Any
 import jsonpatch
 import orjson
 
+from auditui.events import safe_json
+
 # Keys that identify list elements in Kubernetes' strategic merge (patchMergeKey values).
 MERGE_KEYS = ("name", "port", "containerPort", "mountPath", "devicePath", "ip", "topologyKey", "type")
 _DELETE = object()
@@ -26,11 +28,21 @@ class PatchError(ValueError):
 
 
 def clone(value: Any) -> Any:
-    return orjson.loads(orjson.dumps(value))
+    """A deep copy; what orjson cannot write (nesting past 255 levels, huge integers) is copied
+    through ``safe_json.bounded``, markers in place of what it cuts."""
+    try:
+        return orjson.loads(orjson.dumps(value))
+    except TypeError:
+        return safe_json.bounded(value).value
 
 
 def apply_patch(document: dict, body: Any) -> dict:
     """The document with ``body`` applied; raises PatchError when it does not apply."""
+    # Merging recurses per level of the patch: bound both sides before Python's limit does.
+    if safe_json.too_deep(document):
+        document = safe_json.bounded(document).value
+    if safe_json.too_deep(body):
+        body = safe_json.bounded(body).value
     if isinstance(body, list):
         return apply_json_patch(document, body)
     if isinstance(body, dict):

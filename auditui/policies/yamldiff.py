@@ -8,6 +8,8 @@ from itertools import zip_longest
 
 import yaml
 
+from auditui.events import safe_json
+
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 CONTEXT = 3
 
@@ -16,6 +18,15 @@ def to_yaml(obj: object) -> str:
     """kubectl-like YAML: keys sorted, block style, long strings left whole."""
     if obj is None:
         return ""
+    if safe_json.too_deep(obj):  # the dumper recurses per level: cut before Python's limit
+        obj = safe_json.bounded(obj).value
+    try:
+        return _dump(obj)
+    except (ValueError, yaml.YAMLError):  # lone surrogates, integers too long for text
+        return _dump(safe_json.bounded(obj).value)
+
+
+def _dump(obj: object) -> str:
     return yaml.dump(obj, Dumper=_Dumper, sort_keys=True, default_flow_style=False, allow_unicode=True, width=10_000)
 
 

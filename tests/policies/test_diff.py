@@ -75,3 +75,29 @@ def test_it_strips_noise_from_an_object():
     clean = without_noise(OLD)
     assert clean["metadata"] == {"name": "web"}
     assert OLD["metadata"]["resourceVersion"] == "1"
+
+
+def _nested(levels: int, leaf: object = "bottom") -> object:
+    value = leaf
+    for _ in range(levels):
+        value = {"a": value}
+    return value
+
+
+def test_it_diffs_versions_nested_300_levels_with_a_marker_for_the_deep_part():
+    from auditui.events.safe_json import TOO_DEEP, dumps
+
+    old = {"spec": {"order": 1, "deep": _nested(300), "rules": [_nested(300)]}}
+    new = {"spec": {"order": 2, "deep": _nested(300, "changed"), "rules": [_nested(300), _nested(300, "new")]}}
+    changes = {c.path_text: c for c in diff(old, new)}
+    assert changes["spec.order"].new == 2 and changes["spec.rules[1]"].op == "added"
+    assert TOO_DEEP in dumps(changes["spec.rules[1]"].new).decode()  # the cut part is said, not lost silently
+    # A change only below the bound is not seen: the changelog's note says so (test_history).
+    assert "spec.deep" not in changes
+
+
+def test_it_compares_lists_of_values_orjson_refuses():
+    old = {"spec": {"ports": [2**70, 10**5000]}}
+    new = {"spec": {"ports": [2**70, 10**5000, 1]}}
+    assert [(c.path_text, c.op, c.new) for c in diff(old, new)] == [("spec.ports[2]", "added", 1)]
+    assert "digits, not shown" in readable(10**5000)

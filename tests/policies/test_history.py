@@ -165,3 +165,36 @@ def test_it_windows_a_changelog_keeping_the_version_before_the_window():
     assert part.changes[0].diffable and part.base.verb == "patch"
     assert part.at(start - timedelta(minutes=1)).object == part.base.after
     assert len(part.attempts) == 1 and part.exists
+
+
+def _nested(levels: int, leaf: object = "bottom") -> object:
+    value = leaf
+    for _ in range(levels):
+        value = {"a": value}
+    return value
+
+
+def deep_story(level: str = "RequestResponse") -> PolicyStory:
+    """create → merge patch, JSON patch and update that nest parts of the spec 300 levels deep."""
+    story = PolicyStory(level=level)
+    story.create(copy.deepcopy(WEB_SPEC))
+    story.merge_patch({"spec": {"deep": _nested(300)}})
+    story.json_patch([{"op": "replace", "path": "/spec/deep", "value": _nested(299)}])
+    spec = copy.deepcopy(story.current["spec"])
+    spec["policyTypes"] = ["Ingress", "Egress"]
+    story.update(spec)
+    return story
+
+
+def test_it_rebuilds_versions_nested_300_levels_and_says_what_was_not_compared():
+    from auditui.events.safe_json import too_deep
+    from auditui.policies.history import TOO_DEEP
+
+    for level in ("RequestResponse", "Request"):
+        log = build_changelog(_records(deep_story(level).events))
+        assert [c.verb for c in log.changes] == ["create", "patch", "patch", "update"]
+        assert [c.known for c in log.changes] == [True] * 4
+        assert [c.note for c in log.changes] == ["", TOO_DEEP, TOO_DEEP, TOO_DEEP]
+        assert not any(too_deep(c.after) for c in log.changes)
+        update = log.changes[3]
+        assert [c.path_text for c in diff(update.before, update.after)] == ["spec.policyTypes[1]"]

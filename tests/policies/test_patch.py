@@ -85,3 +85,20 @@ def test_it_keeps_only_retained_keys():
 def test_it_replaces_lists_without_directives_like_a_merge_patch():
     result = apply_patch(BASE, {"spec": {"ingress": [{"ports": [{"port": 9090, "protocol": "TCP"}]}]}})
     assert result["spec"]["ingress"] == [{"ports": [{"port": 9090, "protocol": "TCP"}]}]
+
+
+def _nested(levels: int, leaf: object = "bottom") -> object:
+    value = leaf
+    for _ in range(levels):
+        value = {"a": value}
+    return value
+
+
+def test_it_applies_patches_nested_300_levels_deep():
+    from auditui.events.safe_json import TOO_DEEP
+
+    merged = apply_patch(BASE, {"spec": {"deep": _nested(300)}})
+    assert merged["spec"]["policyTypes"] == ["Ingress"] and TOO_DEEP in repr(merged["spec"]["deep"])
+    patched = apply_patch({**BASE, "deep": _nested(300)}, [{"op": "replace", "path": "/spec/policyTypes",
+                                                               "value": ["Egress"]}])
+    assert patched["spec"]["policyTypes"] == ["Egress"]
