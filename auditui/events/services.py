@@ -111,19 +111,18 @@ def run_ingest_job(job_id: int) -> IngestJob | None:
     return IngestJob.objects.get(pk=job_id)
 
 
-def _stale_running_jobs(now: datetime) -> QuerySet[IngestJob]:
+def _silent_jobs(now: datetime) -> QuerySet[IngestJob]:
+    """QUEUED or RUNNING jobs with no sign of life for AUDITUI_INGEST_JOB_STALE_S."""
     cutoff = now - timedelta(seconds=settings.AUDITUI_INGEST_JOB_STALE_S)
-    # Jobs claimed before heartbeats existed have none: their creation time stands in.
-    alive_since = Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, created_at__lt=cutoff)
-    return IngestJob.objects.filter(alive_since, status=IngestJob.Status.RUNNING)
+    # A job never claimed (or claimed before heartbeats existed) has none: its creation stands in.
+    silent = Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, created_at__lt=cutoff)
+    return IngestJob.objects.filter(silent, status__in=(IngestJob.Status.QUEUED, IngestJob.Status.RUNNING))
 
 
 def requeue_job(job: IngestJob) -> bool:
     """Put a RUNNING or FAILED job back in the queue (its file is kept until it is done); a run
     still going on it stops at its next batch. After MAX_JOB_ATTEMPTS claims a RUNNING job is failed
     instead. Whether it was queued again (not when it changed meanwhile, e.g. its run finished)."""
-    from auditui.events.tasks import ingest_upload
-
     if job.status not in (IngestJob.Status.RUNNING, IngestJob.Status.FAILED):
         return False
     unchanged = IngestJob.objects.filter(pk=job.pk, status=job.status, attempt=job.attempt)
@@ -132,20 +131,39 @@ def requeue_job(job: IngestJob) -> bool:
                  "memory?); split the file or ask an administrator to check the workers' logs")
         unchanged.update(status=IngestJob.Status.FAILED, error=error, finished_at=timezone.now())
         return False
-    if not unchanged.update(status=IngestJob.Status.QUEUED, finished_at=None):
+    if not unchanged.update(status=IngestJob.Status.QUEUED, finished_at=None, heartbeat_at=timezone.now()):
         return False
-    transaction.on_commit(lambda: ingest_upload.delay(job.pk))
+    _publish(job.pk)
+    return True
+
+
+def _publish(job_id: int) -> None:
+    from auditui.events.tasks import ingest_upload
+
+    transaction.on_commit(lambda: ingest_upload.delay(job_id))
+
+
+def _republish(job: IngestJob) -> bool:
+    """Send a QUEUED job's task again: its message was lost (a worker killed after taking it and
+    before claiming the job, a broker that lost it). A duplicate message is harmless: the claim is
+    atomic. Its heartbeat is set, so a job waiting in a long queue is sent again only once a period."""
+    if not IngestJob.objects.filter(pk=job.pk, status=IngestJob.Status.QUEUED, attempt=job.attempt,
+                                    heartbeat_at=job.heartbeat_at).update(heartbeat_at=timezone.now()):
+        return False
+    _publish(job.pk)
     return True
 
 
 def requeue_stale_jobs(now: datetime | None = None) -> list[int]:
     """Re-queue the RUNNING jobs whose worker stopped giving signs of life (killed, lost its
-    machine): a dead worker's job would otherwise stay RUNNING for ever (beat runs this every minute)."""
+    machine), and send again the tasks of QUEUED jobs nobody took: either would otherwise stay so
+    for ever (beat runs this every minute)."""
     requeued = []
-    for job in _stale_running_jobs(now or timezone.now()):
-        log.warning("ingest job %s (attempt %s) has been silent since %s: its worker is gone, re-queuing it",
-                    job.pk, job.attempt, job.heartbeat_at or job.created_at)
-        if requeue_job(job):
+    for job in _silent_jobs(now or timezone.now()):
+        log.warning("ingest job %s (%s, attempt %s) has been silent since %s: sending it to a worker again",
+                    job.pk, job.status, job.attempt, job.heartbeat_at or job.created_at)
+        again = _republish(job) if job.status == IngestJob.Status.QUEUED else requeue_job(job)
+        if again:
             requeued.append(job.pk)
     return requeued
 

@@ -109,3 +109,26 @@ def test_it_requeues_a_failed_job_from_the_admin_action(job, admin, client):
     tasks.ingest_upload(job.pk)
     job.refresh_from_db()
     assert (job.status, job.ingested, job.error) == (IngestJob.Status.DONE, 5, "")
+
+
+def test_it_sends_again_a_queued_job_whose_message_was_lost_once_per_period(
+        job, settings, django_capture_on_commit_callbacks):
+    """A worker killed after taking the message and before claiming the job: nobody will run it."""
+    settings.AUDITUI_INGEST_JOB_STALE_S = 300
+    IngestJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(seconds=301))
+
+    with django_capture_on_commit_callbacks(execute=False) as published:
+        assert services.requeue_stale_jobs() == [job.pk]
+        assert services.requeue_stale_jobs() == []  # sent again: not again before another period
+    assert len(published) == 1
+    tasks.ingest_upload(job.pk)
+
+    job.refresh_from_db()
+    assert (job.status, job.attempt, job.ingested) == (IngestJob.Status.DONE, 1, len(EVENTS))
+
+
+def test_it_leaves_a_recently_queued_job_to_its_message(job, settings):
+    settings.AUDITUI_INGEST_JOB_STALE_S = 300
+
+    assert services.requeue_stale_jobs() == []
+    assert IngestJob.objects.get(pk=job.pk).status == IngestJob.Status.QUEUED
