@@ -83,6 +83,13 @@ class Installation:
         with urllib.request.urlopen(f"{base}/{self.prefix}-*/_count?allow_no_indices=true", timeout=30) as answer:
             return json.loads(answer.read())["count"]
 
+    def assert_counts_agree(self) -> None:
+        """SQL stores keep hourly counts by trigger in the same transaction as the events: a
+        killed or concurrent write must leave them equal to the events."""
+        if self.store_url == "sql":
+            hourly = self.sql("SELECT coalesce(sum(count), 0) FROM events_hourlyeventcount")[0][0]
+            assert hourly == self.stored()
+
     def stored_when_settled(self) -> int:
         """The count once writes already sent have landed (a node finishes a bulk request whose
         sender was killed)."""

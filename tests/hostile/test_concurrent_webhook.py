@@ -79,4 +79,5 @@ def test_it_counts_exactly_under_20_concurrent_senders_each_retrying_every_batch
     assert {(p["ingested"], p["duplicates"], p["rejected"]) for p in firsts} == {(BATCH_SIZE, 0, 0)}
     assert {(p["ingested"], p["duplicates"], p["rejected"]) for p in retries} == {(0, BATCH_SIZE, 0)}
     assert installation.stored() == len(events)
+    installation.assert_counts_agree()
     assert "locked" not in (tmp_path / "gunicorn.log").read_text()

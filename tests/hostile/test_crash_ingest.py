@@ -34,6 +34,7 @@ def test_it_stores_every_event_once_when_ingest_is_killed_mid_file_and_run_again
     assert second == {"ingested": len(identities) - stored_by_first, "duplicates": stored_by_first,
                       "rejected": 0, "dropped": 0}
     assert installation.stored() == len(identities)
+    installation.assert_counts_agree()
     if installation.store_url == "sql":
         rows = installation.sql("SELECT audit_id || '/' || stage FROM events_auditevent WHERE cluster = 'crash'")
         assert {row[0] for row in rows} == identities

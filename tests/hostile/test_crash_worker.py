@@ -58,6 +58,7 @@ def test_it_ingests_an_upload_exactly_once_after_its_worker_is_killed_mid_file(
         "status": "done", "ingested": len(identities) - stored_by_first, "duplicates": stored_by_first,
         "rejected": 0, "attempt": 2, "error": ""}
     assert installation.stored() == len(identities)
+    installation.assert_counts_agree()
     if installation.store_url == "sql":
         rows = installation.sql("SELECT audit_id || '/' || stage FROM events_auditevent WHERE cluster = 'crash'")
         assert {row[0] for row in rows} == identities
