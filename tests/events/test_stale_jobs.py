@@ -132,3 +132,12 @@ def test_it_leaves_a_recently_queued_job_to_its_message(job, settings):
 
     assert services.requeue_stale_jobs() == []
     assert IngestJob.objects.get(pk=job.pk).status == IngestJob.Status.QUEUED
+
+
+def test_it_checks_for_stale_jobs_every_minute_from_beat():
+    from auditui.celery import app
+
+    entry = app.conf.beat_schedule["requeue-stale-ingest-jobs"]
+
+    assert entry["schedule"] == 60.0
+    assert entry["task"] == tasks.requeue_stale_ingest_jobs.name
