@@ -18,6 +18,8 @@ app.conf.beat_schedule = {
     # Retention: keep AUDITUI_RETENTION_DAYS of events.
     # Pull sources: each has its own interval (stored as data); this tick hands out the due ones.
     "pull-due-sources": {"task": "auditui.events.tasks.pull_due_sources", "schedule": 30.0},
+    # Upload jobs left RUNNING by a worker that died (AUDITUI_INGEST_JOB_STALE_S without progress).
+    "requeue-stale-ingest-jobs": {"task": "auditui.events.tasks.requeue_stale_ingest_jobs", "schedule": 60.0},
     "purge-expired-events": {
         "task": "auditui.events.tasks.purge_expired_events",
         "schedule": crontab(minute=17, hour=3),

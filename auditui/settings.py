@@ -133,6 +133,9 @@ AUDITUI_BASE_URL = env_str("AUDITUI_BASE_URL", "http://127.0.0.1:8000").rstrip("
 AUDITUI_WEBHOOK_MAX_BYTES = env_int("AUDITUI_WEBHOOK_MAX_BYTES", 32 * 1024 * 1024)
 # Events per store write during ingest; 0: the store's own (EventStore.write_batch_size).
 AUDITUI_INGEST_BATCH_SIZE = env_int("AUDITUI_INGEST_BATCH_SIZE", 0)
+# An upload job RUNNING without progress for this long lost its worker (killed, machine gone): beat
+# re-queues it. Progress is recorded at every stored batch, normally well under a second apart.
+AUDITUI_INGEST_JOB_STALE_S = env_int("AUDITUI_INGEST_JOB_STALE_S", 300)
 AUDITUI_EXPORT_MAX_ROWS = env_int("AUDITUI_EXPORT_MAX_ROWS", 100_000)
 # Django's own cap on request bodies must not cut the webhook off before our 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = AUDITUI_WEBHOOK_MAX_BYTES + 1024 * 1024

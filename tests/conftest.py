@@ -9,7 +9,7 @@ import pytest
 
 from auditui.access.scope import ViewerScope, scope_for
 
-pytest_plugins = ["tests.services", "tests.browser", "tests.backends"]
+pytest_plugins = ["tests.services", "tests.browser", "tests.backends", "tests.hostile.processes"]
 
 SHARED_DATA = Path(__file__).resolve().parent.parent / "testdata" / "k8s-audit"
 PASSWORD = "correct horse battery staple"

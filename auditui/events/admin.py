@@ -14,9 +14,18 @@ class DropRuleAdmin(admin.ModelAdmin):
 
 @admin.register(IngestJob)
 class IngestJobAdmin(admin.ModelAdmin):
-    list_display = ("file_name", "cluster", "status", "ingested", "duplicates", "rejected", "dropped", "created_at")
+    list_display = ("file_name", "cluster", "status", "ingested", "duplicates", "rejected", "dropped", "attempt",
+                    "heartbeat_at", "created_at")
     list_filter = ("status", "cluster")
     readonly_fields = [f.name for f in IngestJob._meta.fields]
+    actions = ["requeue"]
+
+    @admin.action(description="Ingest again (running or failed jobs; what was stored counts as duplicates)")
+    def requeue(self, request, queryset) -> None:
+        from auditui.events import services
+
+        count = sum(services.requeue_job(job) for job in queryset)
+        self.message_user(request, f"{count} job(s) queued again.")
 
     def has_add_permission(self, request) -> bool:
         return False

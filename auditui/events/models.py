@@ -130,6 +130,13 @@ class IngestJob(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Which run owns the job: each claim increments it, and a run's writes to the job only count
+    # while it is still the current attempt (a run re-queued as stale must not overwrite its successor).
+    attempt = models.PositiveIntegerField(default=0)
+    # Last sign of life: of the running attempt (its claim, then every stored batch), or when it was
+    # queued again. A QUEUED or RUNNING job silent for AUDITUI_INGEST_JOB_STALE_S lost its worker
+    # or its message, and is sent to a worker again (services.requeue_stale_jobs).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -11,6 +11,7 @@ from typing import IO
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from auditui.events.ingest import IngestReport, ingest_path
@@ -40,46 +41,131 @@ def ingest_job_create(*, cluster: str, file_name: str, content: IO[bytes], user=
     return job
 
 
-def _record_progress(job_id: int, report: IngestReport) -> None:
-    IngestJob.objects.filter(pk=job_id).update(
-        ingested=report.ingested, duplicates=report.duplicates, rejected=report.rejected, dropped=report.dropped
+# A job whose worker died this many times is failed instead of re-queued again (e.g. a file that
+# makes the worker run out of memory would otherwise be retried forever).
+MAX_JOB_ATTEMPTS = 3
+
+
+class _Superseded(Exception):
+    """This run's job was re-queued (its worker looked dead) and a newer attempt owns it now."""
+
+
+def _claim(job_id: int) -> int | None:
+    """QUEUED → RUNNING under a new attempt number (optimistic: a concurrent claim updates nothing);
+    the attempt, or None when the job is not queued (done, running elsewhere, or gone)."""
+    current = IngestJob.objects.filter(pk=job_id, status=IngestJob.Status.QUEUED).values_list(
+        "attempt", flat=True).first()
+    if current is None:
+        return None
+    claimed = IngestJob.objects.filter(pk=job_id, status=IngestJob.Status.QUEUED, attempt=current).update(
+        status=IngestJob.Status.RUNNING, attempt=current + 1, heartbeat_at=timezone.now(),
+        # A new attempt reads the file from the start: what an earlier one stored counts as duplicates.
+        ingested=0, duplicates=0, rejected=0, dropped=0, error="",
     )
+    return current + 1 if claimed else None
+
+
+def _record_progress(job_id: int, attempt: int, report: IngestReport) -> None:
+    updated = IngestJob.objects.filter(pk=job_id, attempt=attempt, status=IngestJob.Status.RUNNING).update(
+        ingested=report.ingested, duplicates=report.duplicates, rejected=report.rejected, dropped=report.dropped,
+        heartbeat_at=timezone.now(),
+    )
+    if not updated:
+        raise _Superseded
+
+
+def _finish(job_id: int, attempt: int, **fields: object) -> bool:
+    """The outcome, written only while this run is still the job's current attempt."""
+    return bool(IngestJob.objects.filter(pk=job_id, attempt=attempt).update(finished_at=timezone.now(), **fields))
 
 
 def run_ingest_job(job_id: int) -> IngestJob | None:
     """Ingest a queued upload; claiming it atomically makes a re-delivered task harmless."""
-    claimed = IngestJob.objects.filter(pk=job_id, status=IngestJob.Status.QUEUED).update(
-        status=IngestJob.Status.RUNNING
-    )
-    if not claimed:
+    attempt = _claim(job_id)
+    if attempt is None:
         return None
     job = IngestJob.objects.get(pk=job_id)
     try:
-        report = ingest_path(job.path, cluster=job.cluster, on_batch=lambda r: _record_progress(job_id, r))
+        report = ingest_path(job.path, cluster=job.cluster, on_batch=lambda r: _record_progress(job_id, attempt, r))
+    except _Superseded:
+        log.warning("ingest job %s: attempt %s stops, a newer attempt owns the job", job_id, attempt)
+        return None
     except (OSError, EOFError, zlib.error) as exc:
-        job.status, job.error = IngestJob.Status.FAILED, f"cannot read {job.file_name}: {exc}"
+        _finish(job_id, attempt, status=IngestJob.Status.FAILED, error=f"cannot read {job.file_name}: {exc}")
     except StoreUnavailable as exc:
         log.warning("ingest job %s: the event store cannot take events: %s", job_id, exc)
-        job.refresh_from_db(fields=["ingested", "duplicates", "rejected", "dropped"])  # progress so far
-        job.status = IngestJob.Status.FAILED
-        job.error = (f"the event store cannot take events: {exc}. Upload the file again when it answers: "
-                     "what was stored counts as duplicates")
+        _finish(job_id, attempt, status=IngestJob.Status.FAILED,
+                error=(f"the event store cannot take events: {exc}. Upload the file again when it answers: "
+                       "what was stored counts as duplicates"))
     except Exception as exc:
         # Never leave a job RUNNING forever: record the failure, then let Celery see the error.
         log.exception("ingest job %s failed", job_id)
-        IngestJob.objects.filter(pk=job_id).update(
-            status=IngestJob.Status.FAILED, error=f"internal error: {exc}", finished_at=timezone.now()
-        )
+        _finish(job_id, attempt, status=IngestJob.Status.FAILED, error=f"internal error: {exc}")
         raise
     else:
-        job.status = IngestJob.Status.DONE
-        job.ingested, job.duplicates = report.ingested, report.duplicates
-        job.rejected, job.dropped = report.rejected, report.dropped
-        job.rejections = [str(r) for r in report.rejections[:100]]
-        Path(job.path).unlink(missing_ok=True)
-    job.finished_at = timezone.now()
-    job.save()
-    return job
+        done = _finish(job_id, attempt, status=IngestJob.Status.DONE, ingested=report.ingested,
+                       duplicates=report.duplicates, rejected=report.rejected, dropped=report.dropped,
+                       rejections=[str(r) for r in report.rejections[:100]])
+        if done:  # a newer attempt, if any, still needs the file
+            Path(job.path).unlink(missing_ok=True)
+    return IngestJob.objects.get(pk=job_id)
+
+
+def _silent_jobs(now: datetime) -> QuerySet[IngestJob]:
+    """QUEUED or RUNNING jobs with no sign of life for AUDITUI_INGEST_JOB_STALE_S."""
+    cutoff = now - timedelta(seconds=settings.AUDITUI_INGEST_JOB_STALE_S)
+    # A job never claimed (or claimed before heartbeats existed) has none: its creation stands in.
+    silent = Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, created_at__lt=cutoff)
+    return IngestJob.objects.filter(silent, status__in=(IngestJob.Status.QUEUED, IngestJob.Status.RUNNING))
+
+
+def requeue_job(job: IngestJob) -> bool:
+    """Put a RUNNING or FAILED job back in the queue (its file is kept until it is done); a run
+    still going on it stops at its next batch. After MAX_JOB_ATTEMPTS claims a RUNNING job is failed
+    instead. Whether it was queued again (not when it changed meanwhile, e.g. its run finished)."""
+    if job.status not in (IngestJob.Status.RUNNING, IngestJob.Status.FAILED):
+        return False
+    unchanged = IngestJob.objects.filter(pk=job.pk, status=job.status, attempt=job.attempt)
+    if job.status == IngestJob.Status.RUNNING and job.attempt >= MAX_JOB_ATTEMPTS:
+        error = (f"the worker ingesting it stopped {job.attempt} times without finishing (killed, or out of "
+                 "memory?); split the file or ask an administrator to check the workers' logs")
+        unchanged.update(status=IngestJob.Status.FAILED, error=error, finished_at=timezone.now())
+        return False
+    if not unchanged.update(status=IngestJob.Status.QUEUED, finished_at=None, heartbeat_at=timezone.now()):
+        return False
+    _publish(job.pk)
+    return True
+
+
+def _publish(job_id: int) -> None:
+    from auditui.events.tasks import ingest_upload
+
+    transaction.on_commit(lambda: ingest_upload.delay(job_id))
+
+
+def _republish(job: IngestJob) -> bool:
+    """Send a QUEUED job's task again: its message was lost (a worker killed after taking it and
+    before claiming the job, a broker that lost it). A duplicate message is harmless: the claim is
+    atomic. Its heartbeat is set, so a job waiting in a long queue is sent again only once a period."""
+    if not IngestJob.objects.filter(pk=job.pk, status=IngestJob.Status.QUEUED, attempt=job.attempt,
+                                    heartbeat_at=job.heartbeat_at).update(heartbeat_at=timezone.now()):
+        return False
+    _publish(job.pk)
+    return True
+
+
+def requeue_stale_jobs(now: datetime | None = None) -> list[int]:
+    """Re-queue the RUNNING jobs whose worker stopped giving signs of life (killed, lost its
+    machine), and send again the tasks of QUEUED jobs nobody took: either would otherwise stay so
+    for ever (beat runs this every minute)."""
+    requeued = []
+    for job in _silent_jobs(now or timezone.now()):
+        log.warning("ingest job %s (%s, attempt %s) has been silent since %s: sending it to a worker again",
+                    job.pk, job.status, job.attempt, job.heartbeat_at or job.created_at)
+        again = _republish(job) if job.status == IngestJob.Status.QUEUED else requeue_job(job)
+        if again:
+            requeued.append(job.pk)
+    return requeued
 
 
 def retention_cutoff(now: datetime | None = None) -> datetime:

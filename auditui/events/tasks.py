@@ -12,6 +12,11 @@ def ingest_upload(job_id: int) -> None:
     services.run_ingest_job(job_id)
 
 
+@shared_task(name="auditui.events.tasks.requeue_stale_ingest_jobs")
+def requeue_stale_ingest_jobs() -> list[int]:
+    return services.requeue_stale_jobs()
+
+
 @shared_task(name="auditui.events.tasks.purge_expired_events")
 def purge_expired_events() -> int:
     return services.purge_expired()
