@@ -26,6 +26,8 @@ MAX_UNINDEXED_CONDITIONS = 20
 MAX_IN_VALUES = 1_000
 # Values in all the IN / NOTIN sets of one query together.
 MAX_SET_VALUES = 5_000
+# Digits of a number in a query (what Python reads into an integer at most).
+MAX_NUMBER_DIGITS = 4_300
 # Columns of one export (``columns=``), and characters of one column's path: each is read from
 # every exported event's JSON.
 MAX_EXPORT_COLUMNS = 100
@@ -62,6 +64,13 @@ class Budget:
                     f"the query has more than {MAX_UNINDEXED_CONDITIONS} conditions on paths outside the "
                     "indexed fields (unindexed conditions cap): each reads every event's whole JSON",
                     self.text, position)
+
+    def value(self, text: str, position: int) -> None:
+        """A value as written (escapes removed), at ``position``."""
+        digits = sum(1 for char in text if char.isdigit())
+        if digits > MAX_NUMBER_DIGITS and text.strip("+-.eE0123456789") == "":
+            raise QueryError(
+                f"a number has more than {MAX_NUMBER_DIGITS:,} digits (number length cap)", self.text, position)
 
     def set_size(self, count: int, position: int) -> None:
         """An IN / NOTIN set of ``count`` values, written at ``position``."""

@@ -199,6 +199,7 @@ class _Builder:
         return values
 
     def check_value(self, key: str, value: str, token: Token) -> None:
+        self.budget.value(unescape(value), token.start_pos or 0)
         if is_time_key(key) and (has_wildcard(value) or time_range(unescape(value)) is None):
             formats = 'RFC3339, "2006-01-02 15:04:05" or "2006-01-02"'
             raise self.error(f'"{value}" is not a time for {key}: use {formats}', token)
