@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from auditui.events.query.patterns import shell_wildcard
@@ -21,8 +20,8 @@ if TYPE_CHECKING:
 
 
 def _matches(text: str, pattern: str) -> bool:
-    # In linear time, and with the SQL reading of a pattern (``pattern_regex``: only * and ? are
-    # wildcards; fnmatch also read [...] as a character class, which SQL did not).
+    # In linear time, and as the stores read a pattern: only * and ? are wildcards (fnmatch
+    # also read [...] as a character class, which SQL and the search engines do not).
     return shell_wildcard(pattern).fullmatch(text)
 
 
@@ -79,20 +78,6 @@ def split_patterns(text: str) -> tuple[str, ...]:
         if part.strip():
             seen[part.strip()] = None
     return tuple(seen)
-
-
-@lru_cache(maxsize=1024)
-def pattern_regex(pattern: str) -> str:
-    """A shell-style pattern as an anchored regular expression (for SQL REGEXP / ~)."""
-    parts = []
-    for char in pattern:
-        if char == "*":
-            parts.append(".*")
-        elif char == "?":
-            parts.append(".")
-        else:
-            parts.append(re.escape(char))
-    return "^" + "".join(parts) + "$"
 
 
 def scope_for(user: AbstractBaseUser | AnonymousUser | None) -> ViewerScope:

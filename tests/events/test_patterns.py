@@ -8,6 +8,7 @@ import re
 import time
 from fnmatch import fnmatchcase
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -73,3 +74,21 @@ def test_it_agrees_with_fnmatch(pattern, text):
 @given(pattern=st.text(alphabet="ab*?\\", max_size=8), text=st.text(alphabet="ab*?\\", max_size=8))
 def test_it_agrees_with_the_escaped_meaning(pattern, text):
     assert wildcard(pattern).fullmatch(text) == (_reference(pattern).fullmatch(text) is not None)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("backend", ["sql"])
+def test_scope_patterns_select_in_sql_as_in_python(backend_store):
+    from auditui.access.scope import ViewerScope
+    from auditui.events.ingest import ingest_events
+    from auditui.events.store import EventQuery
+
+    long_namespace = "a" * 250  # SQLite's REGEXP was Python's backtracking re, on every row
+    namespaces = ["pay-1", "pay-12", "pay[1]", "payments", long_namespace]
+    ingest_events([audit_event(namespace=ns) for ns in namespaces], cluster="prod-[eu]")
+    grant = Grant(clusters=("prod-[eu]",), namespaces=("pay-?", "pay[1]", "*a*a*a*a*b"))
+    q = EventQuery(scope=ViewerScope(grants=(grant,)))
+    started = time.perf_counter()
+    found = {record.namespace for record in backend_store.search(q, page_size=10, columns_only=True).records}
+    assert time.perf_counter() - started < 1
+    assert found == {ns for ns in namespaces if grant.allows("prod-[eu]", ns)} == {"pay-1", "pay[1]"}

@@ -128,6 +128,11 @@ def wildcard(pattern: str) -> Wildcard:
     return Wildcard(_units(pattern))
 
 
+def shell_pattern(pattern: str) -> str:
+    """A scope pattern (``*`` and ``?`` wildcards, no escapes) in the canonical form above."""
+    return "".join(char if char in "*?" else escape(char) for char in pattern)
+
+
 @lru_cache(maxsize=1024)
 def shell_wildcard(pattern: str) -> Wildcard:
     """Scope patterns: ``*`` and ``?`` wildcards, every other character literal (no escapes)."""

@@ -13,9 +13,11 @@ from django.db import connections, transaction
 from django.db.models import Avg, Count, Func, IntegerField, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
-from auditui.access.scope import Grant, ViewerScope, pattern_regex
+from auditui.access.scope import Grant, ViewerScope
 from auditui.events.models import AuditEvent
 from auditui.events.normalize import AuditRecord
+from auditui.events.query.patterns import shell_pattern
+from auditui.events.query.sql_expressions import TextGlob
 from auditui.events.store import rollup
 from auditui.events.store.base import (
     LIST_FIELDS,
@@ -68,7 +70,9 @@ def _patterns_q(field: str, patterns: Iterable[str]) -> Q:
         return Q()
     q = Q(**{f"{field}__in": exact}) if exact else Q(pk__in=[])
     for pattern in wild:
-        q |= Q(**{f"{field}__regex": pattern_regex(pattern)})
+        # GLOB / LIKE, not a regular expression: SQLite's REGEXP is Python's backtracking
+        # ``re``, run on every row's value, and the values come from the cluster's users.
+        q |= Q(TextGlob(field, shell_pattern(pattern)))
     return q
 
 
