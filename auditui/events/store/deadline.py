@@ -29,7 +29,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from django.db import DatabaseError, connections
+from django.db import DatabaseError, connection, connections, transaction
 
 from auditui.events.store.base import StoreUnavailable
 
@@ -119,23 +119,39 @@ def within_deadline(method: F) -> F:
     @functools.wraps(method)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         deadline = current()
-        if deadline is None:
+        if deadline is None or _reading.get():  # unlimited, or a read within a read
             return method(*args, **kwargs)
         deadline.check()
-        token = _reading.set(True)
         try:
-            return method(*args, **kwargs)
+            # The savepoint's own statements are outside the read: its rollback must run even
+            # once the deadline has passed.
+            with _savepoint_if_in_transaction():
+                return _reading_call(method, *args, **kwargs)
         except DatabaseError as exc:
             if is_timeout(exc):
                 raise QueryTimeout(deadline.seconds) from exc
             raise
-        finally:
-            _reading.reset(token)
-            sql = _sql_limit.get()
-            if sql is not None and not _reading.get():
-                sql.end_read()
 
     return wrapper  # type: ignore[return-value]
+
+
+def _reading_call(method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    token = _reading.set(True)
+    try:
+        return method(*args, **kwargs)
+    finally:
+        _reading.reset(token)
+        sql = _sql_limit.get()
+        if sql is not None and not _reading.get():
+            sql.end_read()
+
+
+def _savepoint_if_in_transaction() -> contextlib.AbstractContextManager:
+    """Inside a transaction, a statement PostgreSQL cancels aborts the whole transaction: a
+    savepoint keeps the rest of it usable (outside one, each read is its own transaction)."""
+    if connection.in_atomic_block:
+        return transaction.atomic()
+    return contextlib.nullcontext()
 
 
 class _SqlLimit:
@@ -187,10 +203,10 @@ class _SqlLimit:
     def release(self) -> None:
         """Put the connections back as they were: they outlive the request."""
         self.end_read()
-        for connection, _left in self._pg.values():
+        for db, _left in self._pg.values():
             try:
-                if connection.connection is not None and not connection.needs_rollback:
-                    with connection.connection.cursor() as cursor:
+                if db.connection is not None and not db.needs_rollback:
+                    with db.connection.cursor() as cursor:
                         cursor.execute("RESET statement_timeout")
             except Exception as exc:  # a broken connection is closed by Django; nothing to undo
                 log.debug("could not reset statement_timeout: %s", exc)
