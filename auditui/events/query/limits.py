@@ -28,10 +28,6 @@ MAX_IN_VALUES = 1_000
 MAX_SET_VALUES = 5_000
 # Digits of a number in a query (what Python reads into an integer at most).
 MAX_NUMBER_DIGITS = 4_300
-# Columns of one export (``columns=``), and characters of one column's path: each is read from
-# every exported event's JSON.
-MAX_EXPORT_COLUMNS = 100
-MAX_COLUMN_LENGTH = 200
 
 
 @dataclass
@@ -82,13 +78,3 @@ class Budget:
             raise QueryError(
                 f"the query's IN sets have more than {MAX_SET_VALUES:,} values together (IN values cap)",
                 self.text, position)
-
-
-def check_export_columns(columns: list[str]) -> str | None:
-    """Why these export columns are refused (None: they are not)."""
-    if len(columns) > MAX_EXPORT_COLUMNS:
-        return f"more than {MAX_EXPORT_COLUMNS} columns (export columns cap)"
-    too_long = next((c for c in columns if len(c) > MAX_COLUMN_LENGTH), None)
-    if too_long is not None:
-        return f"a column is longer than {MAX_COLUMN_LENGTH} characters (export column length cap)"
-    return None
