@@ -8,7 +8,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from auditui.env import env_bool, env_int, env_list, env_str
+from auditui.env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("AUDITUI_DATA_DIR", str(BASE_DIR / "var"))).resolve()
@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "auditui.middleware.ViewerTimezoneMiddleware",
     "auditui.middleware.StoreUnavailableMiddleware",
+    "auditui.middleware.QueryDeadlineMiddleware",
 ]
 
 ROOT_URLCONF = "auditui.urls"
@@ -137,6 +138,9 @@ AUDITUI_INGEST_BATCH_SIZE = env_int("AUDITUI_INGEST_BATCH_SIZE", 0)
 # re-queues it. Progress is recorded at every stored batch, normally well under a second apart.
 AUDITUI_INGEST_JOB_STALE_S = env_int("AUDITUI_INGEST_JOB_STALE_S", 300)
 AUDITUI_EXPORT_MAX_ROWS = env_int("AUDITUI_EXPORT_MAX_ROWS", 100_000)
+# Seconds a page or API call may spend reading the event store (0: no limit); background tasks
+# and management commands are not limited (auditui.events.store.deadline).
+AUDITUI_QUERY_TIMEOUT_S = env_float("AUDITUI_QUERY_TIMEOUT_S", 20.0)
 # Django's own cap on request bodies must not cut the webhook off before our 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = AUDITUI_WEBHOOK_MAX_BYTES + 1024 * 1024
 

@@ -11,12 +11,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
-from functools import lru_cache
 from typing import TYPE_CHECKING
+
+from auditui.wildcards import shell_wildcard
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+
+def _matches(text: str, pattern: str) -> bool:
+    # In linear time, and as the stores read a pattern: only * and ? are wildcards (fnmatch
+    # also read [...] as a character class, which SQL and the search engines do not).
+    return shell_wildcard(pattern).fullmatch(text)
 
 
 @dataclass(frozen=True)
@@ -29,11 +35,11 @@ class Grant:
         return "*" in self.namespaces
 
     def allows(self, cluster: str, namespace: str) -> bool:
-        if not any(fnmatchcase(cluster, p) for p in self.clusters):
+        if not any(_matches(cluster, p) for p in self.clusters):
             return False
         if self.cluster_wide:
             return True
-        return bool(namespace) and any(fnmatchcase(namespace, p) for p in self.namespaces)
+        return bool(namespace) and any(_matches(namespace, p) for p in self.namespaces)
 
 
 @dataclass(frozen=True)
@@ -61,7 +67,7 @@ class ViewerScope:
     def allows_cluster_wide(self, cluster: str) -> bool:
         """May see cluster-scoped objects of this cluster (e.g. GlobalNetworkPolicies)."""
         return self.everything or any(
-            g.cluster_wide and any(fnmatchcase(cluster, p) for p in g.clusters) for g in self.grants
+            g.cluster_wide and any(_matches(cluster, p) for p in g.clusters) for g in self.grants
         )
 
 
@@ -72,20 +78,6 @@ def split_patterns(text: str) -> tuple[str, ...]:
         if part.strip():
             seen[part.strip()] = None
     return tuple(seen)
-
-
-@lru_cache(maxsize=1024)
-def pattern_regex(pattern: str) -> str:
-    """A shell-style pattern as an anchored regular expression (for SQL REGEXP / ~)."""
-    parts = []
-    for char in pattern:
-        if char == "*":
-            parts.append(".*")
-        elif char == "?":
-            parts.append(".")
-        else:
-            parts.append(re.escape(char))
-    return "^" + "".join(parts) + "$"
 
 
 def scope_for(user: AbstractBaseUser | AnonymousUser | None) -> ViewerScope:

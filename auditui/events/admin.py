@@ -7,9 +7,10 @@ from auditui.events.models import AuditEvent, DropRule, IngestJob, PullSource
 
 @admin.register(DropRule)
 class DropRuleAdmin(admin.ModelAdmin):
-    list_display = ("name", "cluster", "query", "enabled", "dropped_total", "last_dropped_at")
+    list_display = ("name", "cluster", "query", "enabled", "dropped_total", "last_dropped_at", "error_total",
+                    "last_error_at", "last_error")
     list_filter = ("enabled", "cluster")
-    readonly_fields = ("dropped_total", "last_dropped_at", "created_at")
+    readonly_fields = ("dropped_total", "last_dropped_at", "error_total", "last_error", "last_error_at", "created_at")
 
 
 @admin.register(IngestJob)

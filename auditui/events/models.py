@@ -89,6 +89,10 @@ class DropRule(models.Model):
     enabled = models.BooleanField(default=True)
     dropped_total = models.BigIntegerField(default=0, editable=False)
     last_dropped_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Events the rule could not be evaluated on at ingest (they are kept), and the latest reason.
+    error_total = models.BigIntegerField(default=0, editable=False)
+    last_error = models.TextField(blank=True, editable=False)
+    last_error_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -100,12 +104,13 @@ class DropRule(models.Model):
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 
-        from auditui.events.query import QueryError, parse
+        from auditui.events.dropping import rule_problem
 
-        try:
-            parse(self.query)
-        except QueryError as exc:
-            raise ValidationError({"query": str(exc)}) from exc
+        # Parsed, then tried on representative events: a rule that fails on one would fail on
+        # every such event at ingest.
+        problem = rule_problem(self.query)
+        if problem:
+            raise ValidationError({"query": problem})
 
 
 class IngestJob(models.Model):

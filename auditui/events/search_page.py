@@ -22,6 +22,7 @@ from auditui.access.scope import ViewerScope
 from auditui.events import search
 from auditui.events.normalize import AuditRecord
 from auditui.events.store import Bucket, EventQuery, Page, StoreError, get_store
+from auditui.events.store.deadline import QueryTimeout
 
 if TYPE_CHECKING:
     from auditui.events.models import SavedSearch
@@ -531,6 +532,10 @@ class SearchPage:
         return local_input(self.time_range.end if self.time_range else None)
 
 
+# The error "parameter" of a search over the time limit (the page answers 503).
+TIMEOUT_PARAM = "timeout"
+
+
 def build_event_query(scope: ViewerScope, state: SearchState,
                       now: datetime | None = None) -> tuple[EventQuery, search.TimeRange]:
     """The store query for a page state, exactly as the API builds it (raises SearchError)."""
@@ -547,6 +552,9 @@ def build_search_page(scope: ViewerScope, state: SearchState, now: datetime | No
         _fill_results(page, q)
     except search.SearchError as exc:
         page.error = exc
+    except QueryTimeout as exc:
+        # Shown in the page's error area (503), with the query still there to narrow.
+        page.error = search.SearchError(TIMEOUT_PARAM, str(exc))
     except StoreError as exc:
         # The store refuses a mangled cursor, or a query it cannot run: say which.
         param = "cursor" if state.cursor and "cursor" in str(exc) else "query"

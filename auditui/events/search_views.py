@@ -60,13 +60,14 @@ def events_search(request: HttpRequest) -> HttpResponse:
         # A stale or mangled "Older" link: start again from the newest events.
         messages.warning(request, "That page of results is no longer valid; showing the newest events.")
         return redirect(_events_url(state.querystring(cursor="")))
+    timed_out = page.error is not None and page.error.param == search_page.TIMEOUT_PARAM
     return render(request, "events/search.html", {
         "page": page,
         "state": state,
         "scope_empty": scope.is_empty,
         "saved_searches": SavedSearch.objects.filter(owner=request.user),
         "syntax_examples": SYNTAX_EXAMPLES,
-    })
+    }, status=503 if timed_out else 200)
 
 
 @require_GET

@@ -20,7 +20,7 @@ from .fields import (
     value_for_key,
 )
 from .nodes import And, Compare, Empty, InSet, Node, Not, Or, Text
-from .patterns import unescape, wildcard_regex
+from .patterns import unescape, wildcard
 from .values import Value, ascii_lower, read_value, time_matches, time_range
 
 _ORDER: dict[str, Callable[[Any, Any], bool]] = {
@@ -103,7 +103,7 @@ def leaf_matches(value: Any, op: str, query: Value) -> bool:
         return query.number is not None and _ORDER[op](value, query.number)
     if isinstance(value, str):
         if op == "=" and query.wildcard:
-            return wildcard_regex(query.pattern).fullmatch(value) is not None
+            return wildcard(query.pattern).fullmatch(value)
         return _ORDER[op](value, query.text)
     return False
 
@@ -121,5 +121,5 @@ def _is_empty(key: str, event: _Event) -> bool:
 
 
 def _text_search(term: str, event: _Event) -> bool:
-    pattern = wildcard_regex(f"*{ascii_lower(term)}*")
-    return any(pattern.fullmatch(ascii_lower(event.column(name))) is not None for name in TEXT_SEARCH_COLUMNS)
+    pattern = wildcard(f"*{ascii_lower(term)}*")
+    return any(pattern.fullmatch(ascii_lower(event.column(name))) for name in TEXT_SEARCH_COLUMNS)

@@ -13,6 +13,7 @@ from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, Un
 
 from .errors import QueryError
 from .fields import is_time_key
+from .limits import MAX_DEPTH, MAX_IN_VALUES, MAX_QUERY_LENGTH, Budget
 from .nodes import And, Compare, Empty, InSet, Node, Not, Or, Text
 from .patterns import canonical, has_wildcard, unescape
 from .values import time_range
@@ -22,8 +23,7 @@ from .values import time_range
 _SPECIAL = r"""\s"'(){},=!<>&|$\\"""
 WORD_RE = re.compile(f"[^{_SPECIAL}]+")
 KEYWORDS = frozenset({"and", "or", "not", "in", "notin", "empty"})
-MAX_QUERY_LENGTH = 100_000
-MAX_DEPTH = 100
+__all__ = ["MAX_DEPTH", "MAX_QUERY_LENGTH", "Substitutions", "parse"]
 
 
 def _keyword(word: str) -> str:
@@ -90,15 +90,15 @@ def parse(text: str, substitutions: Substitutions | None = None) -> Node:
     """The AST of a query; ``substitutions`` maps ``${name}`` (case-insensitive) to values."""
     if not isinstance(text, str):
         raise TypeError(f"a query is a string, not {type(text).__name__}")
-    if len(text) > MAX_QUERY_LENGTH:
-        raise QueryError(f"the query is longer than {MAX_QUERY_LENGTH} characters", text, MAX_QUERY_LENGTH)
+    budget = Budget(text)
+    budget.check_length()
     try:
         tree = _PARSER.parse(text)
     except UnexpectedInput as exc:
         raise _syntax_error(text, exc) from None
     except (LarkError, RecursionError) as exc:
         raise QueryError(f"cannot parse the query ({type(exc).__name__})", text, 0) from exc
-    return _Builder(text, _variables(text, substitutions)).build(tree, 0)
+    return _Builder(text, _variables(text, substitutions), budget).build(tree, 0)
 
 
 def _variables(text: str, substitutions: Substitutions | None) -> dict[str, tuple[str, ...]]:
@@ -116,9 +116,10 @@ def _variables(text: str, substitutions: Substitutions | None) -> dict[str, tupl
 class _Builder:
     """Turns the parse tree into nodes, checking what the grammar cannot (variables, times)."""
 
-    def __init__(self, text: str, variables: dict[str, tuple[str, ...]]) -> None:
+    def __init__(self, text: str, variables: dict[str, tuple[str, ...]], budget: Budget) -> None:
         self.text = text
         self.variables = variables
+        self.budget = budget  # the caps of limits.py, charged per condition
 
     def error(self, message: str, token: Token) -> QueryError:
         return QueryError(message, self.text, token.start_pos or 0)
@@ -133,9 +134,12 @@ class _Builder:
             return Or(children) if kind == "or_expr" else And(children)
         if kind == "not_":
             return Not(self.build(tree.children[0], depth + 1))
+        operand = _token(tree.children[0])
         if kind == "text":
-            return Text(self.pattern(_token(tree.children[0])))
-        key = self.key(_token(tree.children[0]))
+            self.budget.condition(None, operand.start_pos or 0)
+            return Text(self.pattern(operand))
+        key = self.key(operand)
+        self.budget.condition(key, operand.start_pos or 0)
         if kind == "empty":
             return Empty(key)
         if kind == "compare":
@@ -153,7 +157,9 @@ class _Builder:
         if token.type == "VAR":
             if op not in ("=", "!="):
                 raise self.error(f"{token} can only follow =, !=, IN or NOTIN, not {op}", token)
-            return InSet(key, self.expand(key, token), negate=op == "!=")
+            values = self.expand(key, token)
+            self.budget.set_size(len(values), token.start_pos or 0)
+            return InSet(key, values, negate=op == "!=")
         value = self.pattern(token)
         self.check_value(key, value, token)
         return Compare(key, op, value)
@@ -161,14 +167,19 @@ class _Builder:
     def in_set(self, key: str, tree: Tree | Token, *, negate: bool) -> Node:
         assert isinstance(tree, Tree)
         values: list[str] = []
+        position = 0
         for child in tree.children:
             token = _token(child)
+            position = token.start_pos or 0
             if token.type == "VAR":
                 values.extend(self.expand(key, token))
             else:
                 value = self.pattern(token)
                 self.check_value(key, value, token)
                 values.append(value)
+            if len(values) > MAX_IN_VALUES:
+                break  # the cap's error names the value that went over
+        self.budget.set_size(len(values), position)
         return InSet(key, tuple(values), negate=negate)
 
     def expand(self, key: str, token: Token) -> tuple[str, ...]:
@@ -179,12 +190,16 @@ class _Builder:
             known = ", ".join(sorted(self.variables)) or "none"
             raise self.error(f"unknown variable ${{{name}}} (substitutions: {known})", token)
         # Substituted values are patterns, as if written in quotes.
-        values = tuple(canonical(value) for value in self.variables[name.lower()])
+        values = self.variables[name.lower()]
+        if len(values) > MAX_IN_VALUES:
+            self.budget.set_size(len(values), token.start_pos or 0)
+        values = tuple(canonical(value) for value in values)
         for value in values:
             self.check_value(key, value, token)
         return values
 
     def check_value(self, key: str, value: str, token: Token) -> None:
+        self.budget.value(unescape(value), token.start_pos or 0)
         if is_time_key(key) and (has_wildcard(value) or time_range(unescape(value)) is None):
             formats = 'RFC3339, "2006-01-02 15:04:05" or "2006-01-02"'
             raise self.error(f'"{value}" is not a time for {key}: use {formats}', token)

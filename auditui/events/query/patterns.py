@@ -8,9 +8,10 @@ mean nothing, so that one meaning has one spelling and ``parse(to_text(ast)) == 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from functools import lru_cache
+
+from auditui.wildcards import Wildcard
 
 _SPECIAL = "*?\\"
 
@@ -45,10 +46,14 @@ def has_wildcard(pattern: str) -> bool:
 
 
 @lru_cache(maxsize=4096)
-def wildcard_regex(pattern: str) -> re.Pattern[str]:
+def wildcard(pattern: str) -> Wildcard:
     """``*`` is any run of characters, ``?`` exactly one; everything else is literal."""
-    parts = ((".*" if char == "*" else ".") if wild else re.escape(char) for char, wild in _units(pattern))
-    return re.compile("".join(parts), re.DOTALL)
+    return Wildcard(_units(pattern))
+
+
+def shell_pattern(pattern: str) -> str:
+    """A scope pattern (``*`` and ``?`` wildcards, no escapes) in the canonical form above."""
+    return "".join(char if char in "*?" else escape(char) for char in pattern)
 
 
 def glob_pattern(pattern: str) -> str:

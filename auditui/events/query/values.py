@@ -49,10 +49,15 @@ def read_value(pattern: str) -> Value:
 def _number(text: str) -> int | float | None:
     if not _NUMBER.fullmatch(text):
         return None
-    if _INT.fullmatch(text) and abs(int(text)) <= _INT64:
+    # A 64-bit integer has at most 19 digits; beyond, int() is both pointless and, past 4,300
+    # digits, refused by Python (ValueError): such a number reads as the float it rounds to.
+    if _INT.fullmatch(text) and len(text.lstrip("+-")) <= 19 and abs(int(text)) <= _INT64:
         return int(text)
     # Integers past 64 bits go through float so that SQLite can bind them too.
-    number = float(text)
+    try:
+        number = float(text)
+    except (ValueError, OverflowError):
+        return None
     return number if math.isfinite(number) else None
 
 

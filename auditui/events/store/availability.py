@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from auditui.events.store.base import StoreUnavailable
+from auditui.events.store.deadline import timeout_instead
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -56,6 +57,9 @@ def reachable(method: F) -> F:
         except StoreUnavailable:
             raise
         except Exception as exc:
+            timeout = timeout_instead(exc)
+            if timeout is not None:
+                raise timeout from exc
             reason = self.unavailable_reason(exc)
             if reason is None:
                 raise

@@ -332,7 +332,7 @@ def _escape_char(char: str) -> str:
 # --- the viewer's scope -------------------------------------------------------------------
 
 def _shell_patterns(field: str, patterns: Sequence[str]) -> dict:
-    """Scope patterns: ``*`` and ``?`` wildcards, every other character literal (as ``pattern_regex``)."""
+    """Scope patterns: ``*`` and ``?`` wildcards, every other character literal (as ``patterns.shell_wildcard``)."""
     if "*" in patterns:
         return MATCH_ALL
     exact = sorted({p for p in patterns if "*" not in p and "?" not in p})

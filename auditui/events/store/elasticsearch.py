@@ -11,11 +11,13 @@ import contextlib
 
 from elasticsearch import ApiError, ConnectionError, ConnectionTimeout, Elasticsearch, NotFoundError
 
+from auditui.events.store import deadline
 from auditui.events.store.availability import connection_reason, reachable, status_reason
 from auditui.events.store.bodies import PIT_KEEP_ALIVE
 from auditui.events.store.engine_config import EngineConfig
 from auditui.events.store.search_engine import (
     BULK_FILTER_PATH,
+    CLIENT_GRACE_S,
     PitGone,
     SearchEngineError,
     SearchEngineStore,
@@ -61,11 +63,18 @@ class ElasticsearchEventStore(SearchEngineStore):
 
     @reachable
     def _search(self, index: str | None, body: dict) -> dict:
-        return self.client.search(index=index, body=body).body
+        left = deadline.engine_time_left()
+        body = deadline.with_engine_timeout(body, left)
+        return deadline.check_engine_response(self._limited(left).search(index=index, body=body).body)
 
     @reachable
     def _count(self, index: str, body: dict) -> int:
-        return self.client.count(index=index, body=body)["count"]
+        return self._limited(deadline.engine_time_left()).count(index=index, body=body)["count"]
+
+    def _limited(self, left: float | None) -> Elasticsearch:
+        """The client, waiting no longer than the time left (and a little): Elasticsearch
+        cancels a search whose connection closes, so giving up also stops the work on the node."""
+        return self.client if left is None else self.client.options(request_timeout=left + CLIENT_GRACE_S)
 
     @reachable
     def _put_template(self, name: str, body: dict) -> None:
@@ -83,7 +92,9 @@ class ElasticsearchEventStore(SearchEngineStore):
     @reachable
     def _search_pit(self, body: dict) -> dict:
         try:
-            return self.client.search(body=body).body
+            left = deadline.engine_time_left()
+            body = deadline.with_engine_timeout(body, left)
+            return deadline.check_engine_response(self._limited(left).search(body=body).body)
         except NotFoundError as exc:
             raise PitGone from exc
 

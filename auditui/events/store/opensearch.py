@@ -11,11 +11,13 @@ import contextlib
 
 from opensearchpy import ConnectionError, ConnectionTimeout, NotFoundError, OpenSearch, TransportError
 
+from auditui.events.store import deadline
 from auditui.events.store.availability import connection_reason, reachable, status_reason
 from auditui.events.store.bodies import PIT_KEEP_ALIVE
 from auditui.events.store.engine_config import EngineConfig
 from auditui.events.store.search_engine import (
     BULK_FILTER_PATH,
+    CLIENT_GRACE_S,
     PitGone,
     SearchEngineError,
     SearchEngineStore,
@@ -33,6 +35,15 @@ def client_for(config: EngineConfig) -> OpenSearch:
     if config.ca_certs:
         options["ca_certs"] = config.ca_certs
     return OpenSearch(hosts=[config.url], **options)
+
+
+def _limits(left: float | None) -> dict:
+    """A search's parameters under a time limit: the node cancels the search task itself when it
+    runs over (also when auditui has stopped waiting), and the client waits a little longer than
+    that for the node's answer."""
+    if left is None:
+        return {}
+    return {"request_timeout": left + CLIENT_GRACE_S, "cancel_after_time_interval": deadline.engine_duration(left)}
 
 
 class OpenSearchEventStore(SearchEngineStore):
@@ -63,11 +74,15 @@ class OpenSearchEventStore(SearchEngineStore):
 
     @reachable
     def _search(self, index: str | None, body: dict) -> dict:
-        return self.client.search(index=index, body=body)
+        left = deadline.engine_time_left()
+        body = deadline.with_engine_timeout(body, left)
+        return deadline.check_engine_response(self.client.search(index=index, body=body, params=_limits(left)))
 
     @reachable
     def _count(self, index: str, body: dict) -> int:
-        return self.client.count(index=index, body=body)["count"]
+        left = deadline.engine_time_left()
+        params = {} if left is None else {"request_timeout": left + CLIENT_GRACE_S}
+        return self.client.count(index=index, body=body, params=params)["count"]
 
     @reachable
     def _put_template(self, name: str, body: dict) -> None:
@@ -85,7 +100,9 @@ class OpenSearchEventStore(SearchEngineStore):
     @reachable
     def _search_pit(self, body: dict) -> dict:
         try:
-            return self.client.search(body=body)
+            left = deadline.engine_time_left()
+            body = deadline.with_engine_timeout(body, left)
+            return deadline.check_engine_response(self.client.search(body=body, params=_limits(left)))
         except NotFoundError as exc:
             raise PitGone from exc
 

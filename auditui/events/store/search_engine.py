@@ -104,6 +104,8 @@ MAX_PIT_ID = 2048
 MAX_INDEX_PATTERNS = 31
 # The index list is part of the request line, which the node caps (4 KB by default).
 MAX_TARGET_CHARS = 2000
+# How much longer than a read's time limit the client waits, for the node's own "timed out".
+CLIENT_GRACE_S = 1.0
 # Reads of one object over more days than this ask the object-days index which days to read.
 OBJECT_DAYS_BEYOND = 2
 # Where a page's last time is looked for first, back from the newest time a hit can have.

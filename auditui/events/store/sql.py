@@ -13,9 +13,11 @@ from django.db import connections, transaction
 from django.db.models import Avg, Count, Func, IntegerField, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
-from auditui.access.scope import Grant, ViewerScope, pattern_regex
+from auditui.access.scope import Grant, ViewerScope
 from auditui.events.models import AuditEvent
 from auditui.events.normalize import AuditRecord
+from auditui.events.query.patterns import shell_pattern
+from auditui.events.query.sql_expressions import TextGlob
 from auditui.events.store import rollup
 from auditui.events.store.base import (
     LIST_FIELDS,
@@ -31,6 +33,7 @@ from auditui.events.store.base import (
     bucket_starts,
     check_aggregation,
 )
+from auditui.events.store.deadline import within_deadline
 
 _RECORD_FIELDS = (
     "cluster", "audit_id", "stage", "time", "stage_time", "level", "verb", "username", "user_groups",
@@ -67,7 +70,9 @@ def _patterns_q(field: str, patterns: Iterable[str]) -> Q:
         return Q()
     q = Q(**{f"{field}__in": exact}) if exact else Q(pk__in=[])
     for pattern in wild:
-        q |= Q(**{f"{field}__regex": pattern_regex(pattern)})
+        # GLOB / LIKE, not a regular expression: SQLite's REGEXP is Python's backtracking
+        # ``re``, run on every row's value, and the values come from the cluster's users.
+        q |= Q(TextGlob(field, shell_pattern(pattern)))
     return q
 
 
@@ -188,6 +193,7 @@ class SqlEventStore(EventStore):
             deleted += AuditEvent.objects.filter(pk__in=ids).delete()[0]
 
     # --- reads --------------------------------------------------------------------------
+    @within_deadline
     def search(
         self, q: EventQuery, *, page_size: int = 50, cursor: str | None = None, columns_only: bool = False
     ) -> Page:
@@ -205,6 +211,7 @@ class SqlEventStore(EventStore):
             next_cursor = encode_cursor(last.time, last.pk)
         return Page(records=records, next_cursor=next_cursor)
 
+    @within_deadline
     def count(self, q: EventQuery) -> int:
         part = rollup.split(q) if rollup.qualifies(q) else None
         if part is None:
@@ -212,6 +219,7 @@ class SqlEventStore(EventStore):
         edges = sum(self.queryset(edge).count() for edge in part.edges)
         return rollup.total(rollup.counts(q, part, scope_q(q.scope))) + edges
 
+    @within_deadline
     def aggregate(
         self, q: EventQuery, *, group_by: Sequence[str], metric: str = "count",
         field: str | None = None, limit: int | None = 10,
@@ -273,6 +281,7 @@ class SqlEventStore(EventStore):
             cursor.execute(sql, params)
             return [GroupCount(keys=(value,), count=n) for value, n in cursor.fetchall()]
 
+    @within_deadline
     def histogram(self, q: EventQuery, *, interval: timedelta) -> list[Bucket]:
         if q.start is None or q.end is None:
             raise StoreError("a histogram needs a start and an end")
@@ -303,6 +312,7 @@ class SqlEventStore(EventStore):
                 counts[bucket] = counts.get(bucket, 0) + n
         return counts
 
+    @within_deadline
     def history(self, q: EventQuery, obj: ObjectRef) -> list[AuditRecord]:
         qs = self.queryset(q).filter(
             cluster=obj.cluster, resource=obj.resource, namespace=obj.namespace, name=obj.name
@@ -311,6 +321,7 @@ class SqlEventStore(EventStore):
             qs = qs.filter(api_group=obj.api_group)
         return [to_record(row) for row in qs.order_by("time", "pk")]
 
+    @within_deadline
     def get(self, scope: ViewerScope, event_id: int | str) -> AuditRecord | None:
         try:
             pk = int(event_id)
@@ -319,6 +330,7 @@ class SqlEventStore(EventStore):
         row = AuditEvent.objects.filter(scope_q(scope), pk=pk).first()
         return to_record(row) if row else None
 
+    @within_deadline
     def object_activity(
         self, q: EventQuery, *, kinds: Sequence[tuple[str, str]], limit: int | None = 1000
     ) -> list[ObjectActivity]:
