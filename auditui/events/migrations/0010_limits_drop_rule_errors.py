@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('events', '0008_object_index_covers_changes'),
+        ('events', '0009_ingest_job_heartbeat'),
     ]
 
     operations = [
