@@ -134,6 +134,8 @@ AUDITUI_WEBHOOK_MAX_BYTES = env_int("AUDITUI_WEBHOOK_MAX_BYTES", 32 * 1024 * 102
 # Events per store write during ingest; 0: the store's own (EventStore.write_batch_size).
 AUDITUI_INGEST_BATCH_SIZE = env_int("AUDITUI_INGEST_BATCH_SIZE", 0)
 AUDITUI_EXPORT_MAX_ROWS = env_int("AUDITUI_EXPORT_MAX_ROWS", 100_000)
+# Pull sources may read their password from a file under this directory; unset: file secrets off.
+AUDITUI_SECRETS_DIR = env_str("AUDITUI_SECRETS_DIR", "")
 # Django's own cap on request bodies must not cut the webhook off before our 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = AUDITUI_WEBHOOK_MAX_BYTES + 1024 * 1024
 

@@ -50,6 +50,9 @@ class AuditRecord:
     response_code: int | None = None
     decision: str = ""
     request_uri: str = ""
+    # How the event came in (``webhook:token-3/aui_…``, ``upload:job-7/alice``, ``pull:calico``,
+    # ``cli:root@node1:/var/log/audit.log``…): set by the Ingestor, never read from the event.
+    source: str = ""
     id: int | str | None = None  # set by the store on read
 
     @property

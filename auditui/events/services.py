@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from auditui.events import provenance
 from auditui.events.ingest import IngestReport, ingest_path
 from auditui.events.models import IngestJob
 from auditui.events.store import StoreUnavailable, get_store
@@ -55,7 +56,8 @@ def run_ingest_job(job_id: int) -> IngestJob | None:
         return None
     job = IngestJob.objects.get(pk=job_id)
     try:
-        report = ingest_path(job.path, cluster=job.cluster, on_batch=lambda r: _record_progress(job_id, r))
+        report = ingest_path(job.path, cluster=job.cluster, on_batch=lambda r: _record_progress(job_id, r),
+                             source=provenance.upload(job))
     except (OSError, EOFError, zlib.error) as exc:
         job.status, job.error = IngestJob.Status.FAILED, f"cannot read {job.file_name}: {exc}"
     except StoreUnavailable as exc:
