@@ -18,6 +18,12 @@ class IngestJobAdmin(admin.ModelAdmin):
     list_filter = ("status", "cluster")
     readonly_fields = [f.name for f in IngestJob._meta.fields]
 
+    def get_queryset(self, request):
+        # Listed by scope, as on the upload page: the jobs of the clusters the viewer covers wholly.
+        from auditui.access.scope import scope_for
+
+        return super().get_queryset(request).for_scope(scope_for(request.user))
+
     def has_add_permission(self, request) -> bool:
         return False
 

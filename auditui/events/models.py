@@ -112,6 +112,22 @@ class DropRule(models.Model):
             raise ValidationError({"query": str(exc)}) from exc
 
 
+class IngestJobQuerySet(models.QuerySet):
+    def for_scope(self, scope) -> IngestJobQuerySet:
+        """The jobs of the clusters a viewer's scope covers wholly (every namespace): those a
+        viewer could have uploaded, and whose every event they may see."""
+        from auditui.access.scope import pattern_regex
+
+        if scope.everything:
+            return self.all()
+        covered = models.Q(pk__in=[])
+        for grant in scope.grants:
+            if grant.cluster_wide:
+                for pattern in grant.clusters:
+                    covered |= models.Q(cluster__regex=pattern_regex(pattern))
+        return self.filter(covered)
+
+
 class IngestJob(models.Model):
     """An uploaded audit log file, ingested by a worker; keeps the outcome for the UI."""
 
@@ -134,6 +150,8 @@ class IngestJob(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = IngestJobQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
