@@ -159,3 +159,17 @@ def test_it_cuts_a_very_long_source_to_the_column(backend_store):
     ingest_events([audit_event(name="deep")], cluster="c1", source="cli:u@h:/" + "d/" * 400)
 
     assert len(only(find('name = "deep"')).source) == 512
+
+
+def test_the_search_page_offers_the_source_in_its_sidebar_and_expanded_rows(client, admin, backend_store):
+    from django.utils import timezone
+
+    ingest_events([audit_event(name="faceted", time=timezone.now())], cluster="c1", source="pull:calico")
+    record = only(find('name = "faceted"'))
+    client.force_login(admin)
+
+    values = client.get("/events/fields/source/", {"start": "now-1h"}).content.decode()
+    expanded = client.get(f"/events/{record.id}/expand/").content.decode()
+
+    assert "pull:calico" in values
+    assert "pull:calico" in expanded and "source" in expanded
