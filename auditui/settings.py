@@ -141,6 +141,8 @@ AUDITUI_EXPORT_MAX_ROWS = env_int("AUDITUI_EXPORT_MAX_ROWS", 100_000)
 # Seconds a page or API call may spend reading the event store (0: no limit); background tasks
 # and management commands are not limited (auditui.events.store.deadline).
 AUDITUI_QUERY_TIMEOUT_S = env_float("AUDITUI_QUERY_TIMEOUT_S", 20.0)
+# Pull sources may read their password from a file under this directory; unset: file secrets off.
+AUDITUI_SECRETS_DIR = env_str("AUDITUI_SECRETS_DIR", "")
 # Django's own cap on request bodies must not cut the webhook off before our 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = AUDITUI_WEBHOOK_MAX_BYTES + 1024 * 1024
 

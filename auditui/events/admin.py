@@ -28,13 +28,20 @@ class IngestJobAdmin(admin.ModelAdmin):
         count = sum(services.requeue_job(job) for job in queryset)
         self.message_user(request, f"{count} job(s) queued again.")
 
+    def get_queryset(self, request):
+        # Listed by scope, as on the upload page: the jobs of the clusters the viewer covers wholly.
+        from auditui.access.scope import scope_for
+
+        return super().get_queryset(request).for_scope(scope_for(request.user))
+
     def has_add_permission(self, request) -> bool:
         return False
 
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    """Read-only: events are evidence and only change through ingest and retention."""
+    """Read-only: events are evidence and only change through ingest and retention. Nobody, not
+    even a superuser, deletes one here ("Delete selected" included): only retention removes them."""
 
     list_display = ("time", "cluster", "verb", "username", "resource", "namespace", "name", "response_code")
     list_filter = ("cluster", "verb", "stage", "level")
@@ -54,9 +61,21 @@ class AuditEventAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
 
 @admin.register(PullSource)
 class PullSourceAdmin(admin.ModelAdmin):
+    """Editing a source is for superusers only: it says where auditui connects, with which
+    password, and which cluster the events it pulls are stored under. Staff with the view
+    permission may look."""
+
     list_display = ("name", "engine", "index_pattern", "cluster", "enabled", "pulled_total", "checkpoint_time",
                     "last_success_at", "last_error")
     list_filter = ("enabled", "engine", "cluster")
@@ -64,7 +83,16 @@ class PullSourceAdmin(admin.ModelAdmin):
                        "last_error", "next_run_at")
     actions = ["reset_checkpoint"]
 
-    @admin.action(description="Read again from the beginning (duplicates are skipped)")
+    def has_add_permission(self, request) -> bool:
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+    @admin.action(description="Read again from the beginning (duplicates are skipped)", permissions=["change"])
     def reset_checkpoint(self, request, queryset) -> None:
         count = queryset.update(checkpoint=[], checkpoint_time=None, next_run_at=None)
         self.message_user(request, f"{count} source(s) will be read from the beginning.")

@@ -21,6 +21,8 @@ from auditui.events.store import EventStore, get_store
 
 # Rejections kept with their details; beyond this only the count grows.
 MAX_KEPT_REJECTIONS = 1000
+# Width of AuditEvent.source: a longer provenance (a deep path) is cut, never refused.
+SOURCE_MAX_LEN = 512
 
 
 @dataclass(frozen=True)
@@ -63,13 +65,18 @@ class IngestReport:
 
 
 class Ingestor:
-    """Feeds one cluster's documents to the store in batches; use as a context manager."""
+    """Feeds one cluster's documents to the store in batches; use as a context manager.
+
+    ``source`` says how the events came in (see ``auditui.events.provenance``); every record
+    stored by this ingestor carries it.
+    """
 
     def __init__(self, *, cluster: str, store: EventStore | None = None, batch_size: int | None = None,
-                 on_batch: Callable[[IngestReport], None] | None = None) -> None:
+                 on_batch: Callable[[IngestReport], None] | None = None, source: str = "") -> None:
         if not cluster:
             raise ValueError("a cluster name is required")
         self.cluster = cluster
+        self.source = source[:SOURCE_MAX_LEN]
         self.store = store or get_store()
         self.batch_size = batch_size or settings.AUDITUI_INGEST_BATCH_SIZE or self.store.write_batch_size
         self.report = IngestReport()
@@ -95,6 +102,7 @@ class Ingestor:
         except RejectedRecord as exc:
             self.report.reject(position, str(exc))
             return
+        record.source = self.source
         if self.drop_filter.should_drop(value, record):
             return
         self._batch.append(record)
@@ -136,6 +144,6 @@ def ingest_path(path: str | Path, *, cluster: str, **options: Any) -> IngestRepo
         return ingest_decoded(decode_lines(text_lines(binary), str(path)), cluster=cluster, **options)
 
 
-def ingest_body(body: bytes, *, cluster: str, source: str = "request", **options: Any) -> IngestReport:
-    """Ingest a request body held in memory (the webhook)."""
-    return ingest_decoded(decode_bytes(body, source), cluster=cluster, **options)
+def ingest_body(body: bytes, *, cluster: str, label: str = "request", **options: Any) -> IngestReport:
+    """Ingest a request body held in memory; ``label`` starts the rejections' positions."""
+    return ingest_decoded(decode_bytes(body, label), cluster=cluster, **options)

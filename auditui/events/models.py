@@ -35,6 +35,9 @@ class AuditEvent(models.Model):
     response_code = models.IntegerField(null=True, blank=True)
     decision = models.CharField(max_length=32, blank=True)
     request_uri = models.TextField(blank=True)
+    # How the event came in (auditui.events.provenance). The database default '' makes adding
+    # the column instant (no table copy) and gives the events stored before it an empty source.
+    source = models.CharField(max_length=512, blank=True, default="", db_default="")
     # Nullable on purpose: adding a NOT NULL column makes SQLite copy the whole table, which
     # for a year of events is hours. NULL (rows stored before 0005 without bodies) reads as false.
     has_request_object = models.BooleanField(null=True, editable=False)
@@ -54,6 +57,7 @@ class AuditEvent(models.Model):
             models.Index(fields=["username", "-time"], name="event_user_time"),
             models.Index(fields=["verb", "-time"], name="event_verb_time"),
             models.Index(fields=["resource", "-time"], name="event_resource_time"),
+            models.Index(fields=["source", "-time"], name="event_source_time"),
             # failed requests (code >= 400) over long ranges: covering for count and histogram
             models.Index(fields=["response_code", "time"], name="event_code_time"),
             # conditions on request/response bodies read only the events that have one
@@ -113,6 +117,22 @@ class DropRule(models.Model):
             raise ValidationError({"query": problem})
 
 
+class IngestJobQuerySet(models.QuerySet):
+    def for_scope(self, scope) -> IngestJobQuerySet:
+        """The jobs of the clusters a viewer's scope covers wholly (every namespace): those a
+        viewer could have uploaded, and whose every event they may see."""
+        from auditui.access.scope import pattern_regex
+
+        if scope.everything:
+            return self.all()
+        covered = models.Q(pk__in=[])
+        for grant in scope.grants:
+            if grant.cluster_wide:
+                for pattern in grant.clusters:
+                    covered |= models.Q(cluster__regex=pattern_regex(pattern))
+        return self.filter(covered)
+
+
 class IngestJob(models.Model):
     """An uploaded audit log file, ingested by a worker; keeps the outcome for the UI."""
 
@@ -143,8 +163,12 @@ class IngestJob(models.Model):
     # or its message, and is sent to a worker again (services.requeue_stale_jobs).
     heartbeat_at = models.DateTimeField(null=True, blank=True)
 
+    objects = IngestJobQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
+        # Uploading writes evidence into a cluster: a permission of its own, not mere staff status.
+        permissions = [("upload_events", "Can upload audit log files into the clusters of their scope")]
 
     def __str__(self) -> str:
         return f"{self.file_name} → {self.cluster} ({self.status})"
@@ -200,7 +224,12 @@ class PullSource(models.Model):
     username = models.CharField(max_length=200, blank=True)
     password_env = models.CharField(
         max_length=200, blank=True,
-        help_text="Name of the environment variable holding the password (secrets stay out of the database).",
+        help_text="Name of the environment variable holding the password; it must start with AUDITUI_PULL_ "
+        "(secrets stay out of the database).",
+    )
+    password_file = models.CharField(
+        max_length=255, blank=True,
+        help_text="Or: a file under AUDITUI_SECRETS_DIR holding the password (a path relative to it).",
     )
     verify_tls = models.BooleanField(default=True)
     index_pattern = models.CharField(max_length=255, default="tigera_secure_ee_audit_*")
@@ -227,6 +256,24 @@ class PullSource(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.index_pattern} → {self.cluster})"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from auditui.events.pull_secrets import SecretRefused, check_password_env, check_password_file
+
+        if self.password_env and self.password_file:
+            raise ValidationError("Give the password either as an environment variable or as a file, not both.")
+        try:
+            if self.password_env:
+                check_password_env(self.password_env)
+        except SecretRefused as exc:
+            raise ValidationError({"password_env": str(exc)}) from exc
+        try:
+            if self.password_file:
+                check_password_file(self.password_file)
+        except SecretRefused as exc:
+            raise ValidationError({"password_file": str(exc)}) from exc
 
     @property
     def lag_seconds(self) -> float | None:

@@ -23,6 +23,21 @@ class RejectedRecord(ValueError):
     """The record is not a usable audit event; the message says why."""
 
 
+_SHOWN_CHARS = 40
+
+
+def shown(value: Any) -> str:
+    """A value of the event as a rejection reason quotes it: short, and never a whole object, so
+    that reasons (shown in webhook answers and on the upload page) do not carry the event's data."""
+    if isinstance(value, dict | list):
+        return "a JSON object" if isinstance(value, dict) else "a JSON list"
+    try:
+        text = repr(value)
+    except ValueError:  # an integer beyond Python's int-to-text limit
+        return "a number of thousands of digits"
+    return text if len(text) <= _SHOWN_CHARS else text[:_SHOWN_CHARS - 1] + "…"
+
+
 @dataclass(slots=True)
 class AuditRecord:
     """A normalised audit event: what every store backend writes and returns."""
@@ -50,6 +65,9 @@ class AuditRecord:
     response_code: int | None = None
     decision: str = ""
     request_uri: str = ""
+    # How the event came in (``webhook:token-3/aui_…``, ``upload:job-7/alice``, ``pull:calico``,
+    # ``cli:root@node1:/var/log/audit.log``…): set by the Ingestor, never read from the event.
+    source: str = ""
     id: int | str | None = None  # set by the store on read
 
     @property
@@ -87,11 +105,11 @@ def has_body(raw: dict, key: str) -> bool:
 def parse_time(value: Any, field_name: str) -> datetime:
     """RFC3339 (any fraction length, ``Z`` or offset) to an aware UTC datetime."""
     if not isinstance(value, str) or not value:
-        raise RejectedRecord(f"{field_name} is not a timestamp: {value!r}")
+        raise RejectedRecord(f"{field_name} is not a timestamp: {shown(value)}")
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError as exc:
-        raise RejectedRecord(f"{field_name} is not an RFC3339 timestamp: {value!r}") from exc
+        raise RejectedRecord(f"{field_name} is not an RFC3339 timestamp: {shown(value)}") from exc
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
@@ -110,16 +128,17 @@ def _check_is_event(data: Any) -> None:
         raise RejectedRecord(f"not an audit event: expected a JSON object, got {type(data).__name__}")
     kind = data.get("kind", "Event")
     if kind != "Event":
-        raise RejectedRecord(f"not an audit event: kind is {kind!r}, expected 'Event'")
+        raise RejectedRecord(f"not an audit event: kind is {shown(kind)}, expected 'Event'")
     api_version = data.get("apiVersion")
     if api_version is not None and api_version not in AUDIT_API_VERSIONS:
-        raise RejectedRecord(f"not an audit event: apiVersion {api_version!r} is not audit.k8s.io/v1 or v1beta1")
+        raise RejectedRecord(f"not an audit event: apiVersion {shown(api_version)} is not audit.k8s.io/v1 or v1beta1")
     audit_id = data.get("auditID")
     if not isinstance(audit_id, str) or not audit_id:
         raise RejectedRecord("not an audit event: auditID is missing")
     stage = data.get("stage")
     if stage not in KNOWN_STAGES:
-        raise RejectedRecord(f"not an audit event: stage {stage!r} is not one of {', '.join(sorted(KNOWN_STAGES))}")
+        known = ", ".join(sorted(KNOWN_STAGES))
+        raise RejectedRecord(f"not an audit event: stage {shown(stage)} is not one of {known}")
 
 
 def _str(value: Any) -> str:

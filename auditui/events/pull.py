@@ -10,16 +10,17 @@ nothing is skipped (at least once, exactly once in effect).
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import F, Q
 from django.utils import timezone
 
+from auditui.events import provenance
 from auditui.events.ingest import Ingestor
 from auditui.events.models import PullSource
 from auditui.events.normalize import RejectedRecord, parse_time
+from auditui.events.pull_secrets import SecretRefused, read_password
 from auditui.events.store import StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -40,12 +41,16 @@ class PullResult:
 
 
 def _password(source: PullSource) -> str | None:
-    if not source.password_env:
-        return None
-    value = os.environ.get(source.password_env)
-    if value is None:
-        raise PullError(f"environment variable {source.password_env} (the password) is not set")
-    return value
+    """Checked again here, not only when saved: a source saved before the rules existed must not
+    send another secret of auditui's environment to the source's URL."""
+    try:
+        return read_password(env=source.password_env, file=source.password_file)
+    except SecretRefused as exc:
+        raise PullError(f"password refused: {exc}") from exc
+    except KeyError as exc:
+        raise PullError(str(exc.args[0])) from exc
+    except OSError as exc:
+        raise PullError(f"cannot read the password file {source.password_file}: {exc.strerror or exc}") from exc
 
 
 def make_client(source: PullSource):
@@ -86,7 +91,7 @@ def pull(source: PullSource, *, client=None, max_batches: int = MAX_BATCHES_PER_
     client = client or make_client(source)
     checkpoint = list(source.checkpoint or [])
     batches = read = 0
-    ingestor = Ingestor(cluster=source.cluster, batch_size=source.batch_size)
+    ingestor = Ingestor(cluster=source.cluster, batch_size=source.batch_size, source=provenance.pull(source))
     for _ in range(max_batches):
         try:
             response = client.search(index=source.index_pattern, body=search_body(source, checkpoint))

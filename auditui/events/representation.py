@@ -36,6 +36,7 @@ def record_json(record: AuditRecord, request: Request | None = None, *, writable
         "response_code": record.response_code,
         "decision": record.decision,
         "request_uri": record.request_uri,
+        "source": record.source,
     }
     if request is not None:
         data["url"] = request.build_absolute_uri(f"/events/{record.id}/")

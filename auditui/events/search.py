@@ -141,7 +141,7 @@ class TopValues:
 SIDEBAR_FIELDS = (
     "verb", "user.username", "objectRef.namespace", "objectRef.resource", "responseStatus.code",
     "objectRef.apiGroup", "objectRef.name", "user.groups", "sourceIPs", "userAgent", "stage", "level",
-    "annotations.authorization.k8s.io/decision", "impersonatedUser.username", "cluster",
+    "annotations.authorization.k8s.io/decision", "impersonatedUser.username", "cluster", "source",
 )
 
 

@@ -423,7 +423,7 @@ EXPANDED_FIELDS = (
     "cluster", "auditID", "stage", "level", "verb", "user.username", "user.groups", "impersonatedUser.username",
     "sourceIPs", "userAgent", "objectRef.resource", "objectRef.subresource", "objectRef.apiGroup",
     "objectRef.apiVersion", "objectRef.namespace", "objectRef.name", "responseStatus.code",
-    "annotations.authorization.k8s.io/decision", "requestURI",
+    "annotations.authorization.k8s.io/decision", "requestURI", "source",
 )
 
 

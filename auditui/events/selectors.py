@@ -62,8 +62,9 @@ def overview(scope: ViewerScope, *, is_staff: bool, now: datetime | None = None)
         latest=list(islice(store.newest_first(EventQuery(scope=scope), anchor=now, page_size=15), 15)),
         total_24h=sum(b.count for b in histogram),
         failed_24h=failed,
-        # Drop rules and uploads are installation-wide facts, shown to staff only.
+        # Drop rules and pull sources are installation-wide facts, shown to staff only; uploads
+        # to staff too, those of the clusters their scope covers wholly (as on the upload page).
         drop_rules=list(DropRule.objects.all()) if is_staff else [],
-        recent_jobs=list(IngestJob.objects.all()[:5]) if is_staff else [],
+        recent_jobs=list(IngestJob.objects.for_scope(scope)[:5]) if is_staff else [],
         pull_sources=list(PullSource.objects.all()) if is_staff else [],
     )

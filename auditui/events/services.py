@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 import zlib
 from datetime import datetime, timedelta
@@ -14,11 +15,44 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from auditui.events import provenance
 from auditui.events.ingest import IngestReport, ingest_path
 from auditui.events.models import IngestJob
 from auditui.events.store import StoreUnavailable, get_store
 
 log = logging.getLogger(__name__)
+UPLOAD_PERMISSION = "events.upload_events"
+# What an upload job keeps of each reason: enough to act on, never a record's content.
+MAX_REASON_CHARS = 300
+# Search engines quote the refused value in their reasons ("Preview of field's value: '…'").
+_ENGINE_PREVIEW = re.compile(r"Preview of field's value: (?:'[^']*'|\"[^\"]*\"|\S+)")
+
+
+def upload_refusal(user, cluster: str) -> str | None:
+    """Why ``user`` may not upload into ``cluster`` (None: they may). Uploading writes evidence,
+    so it takes the permission and a scope that covers the whole cluster (superusers: always)."""
+    from auditui.access.scope import scope_for
+
+    if not user.has_perm(UPLOAD_PERMISSION):
+        return "You may not upload audit logs: that needs the permission events.upload_events."
+    if not scope_for(user).allows_cluster_wide(cluster):
+        return (f"Your access scope does not cover all of cluster {cluster}: uploads go only into clusters "
+                "whose every namespace you may see.")
+    return None
+
+
+def jobs_for(user) -> QuerySet[IngestJob]:
+    """The upload jobs a user sees: those of the clusters their scope covers wholly."""
+    from auditui.access.scope import scope_for
+
+    return IngestJob.objects.for_scope(scope_for(user)).select_related("created_by")
+
+
+def job_text(text: str) -> str:
+    """A reason as an upload job keeps and shows it: engines' previews of refused values left
+    out, and cut short (what is left names the place and the reason, not the record)."""
+    text = _ENGINE_PREVIEW.sub("Preview of field's value: (left out)", text)
+    return text if len(text) <= MAX_REASON_CHARS else text[:MAX_REASON_CHARS - 1] + "…"
 
 
 def uploads_dir() -> Path:
@@ -86,7 +120,8 @@ def run_ingest_job(job_id: int) -> IngestJob | None:
         return None
     job = IngestJob.objects.get(pk=job_id)
     try:
-        report = ingest_path(job.path, cluster=job.cluster, on_batch=lambda r: _record_progress(job_id, attempt, r))
+        report = ingest_path(job.path, cluster=job.cluster, on_batch=lambda r: _record_progress(job_id, attempt, r),
+                             source=provenance.upload(job))
     except _Superseded:
         log.warning("ingest job %s: attempt %s stops, a newer attempt owns the job", job_id, attempt)
         return None
@@ -95,17 +130,19 @@ def run_ingest_job(job_id: int) -> IngestJob | None:
     except StoreUnavailable as exc:
         log.warning("ingest job %s: the event store cannot take events: %s", job_id, exc)
         _finish(job_id, attempt, status=IngestJob.Status.FAILED,
-                error=(f"the event store cannot take events: {exc}. Upload the file again when it answers: "
-                       "what was stored counts as duplicates"))
+                error=job_text(f"the event store cannot take events: {exc}") + (
+                    ". Upload the file again when it answers: what was stored counts as duplicates"))
     except Exception as exc:
         # Never leave a job RUNNING forever: record the failure, then let Celery see the error.
+        # The message of an unexpected error may quote the record it failed on: the log has it.
         log.exception("ingest job %s failed", job_id)
-        _finish(job_id, attempt, status=IngestJob.Status.FAILED, error=f"internal error: {exc}")
+        _finish(job_id, attempt, status=IngestJob.Status.FAILED,
+                error=f"internal error ({type(exc).__name__}); the worker's log has the details")
         raise
     else:
         done = _finish(job_id, attempt, status=IngestJob.Status.DONE, ingested=report.ingested,
                        duplicates=report.duplicates, rejected=report.rejected, dropped=report.dropped,
-                       rejections=[str(r) for r in report.rejections[:100]])
+                       rejections=[job_text(str(r)) for r in report.rejections[:100]])
         if done:  # a newer attempt, if any, still needs the file
             Path(job.path).unlink(missing_ok=True)
     return IngestJob.objects.get(pk=job_id)

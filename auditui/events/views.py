@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
@@ -35,15 +36,28 @@ def event_detail(request: HttpRequest, event_id: str) -> HttpResponse:
 class UploadForm(forms.Form):
     cluster = forms.RegexField(
         regex=r"^[A-Za-z0-9]([A-Za-z0-9._-]{0,251}[A-Za-z0-9])?$",
-        help_text="Letters, digits, dots, dashes and underscores.",
+        help_text="Letters, digits, dots, dashes and underscores; a cluster whose every namespace you may see.",
         error_messages={"invalid": "Use letters, digits, dots, dashes and underscores only."},
     )
     file = forms.FileField(help_text="JSON Lines, a JSON Event or EventList, optionally gzip-compressed.")
 
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_cluster(self) -> str:
+        cluster = self.cleaned_data["cluster"]
+        refusal = services.upload_refusal(self.user, cluster)
+        if refusal:
+            raise forms.ValidationError(refusal)
+        return cluster
+
 
 @staff_member_required
 def upload(request: HttpRequest) -> HttpResponse:
-    form = UploadForm(request.POST or None, request.FILES or None)
+    if not request.user.has_perm(services.UPLOAD_PERMISSION):
+        raise PermissionDenied("Uploading audit logs needs the permission events.upload_events.")
+    form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         job = services.ingest_job_create(
             cluster=form.cleaned_data["cluster"], file_name=form.cleaned_data["file"].name,
@@ -51,6 +65,4 @@ def upload(request: HttpRequest) -> HttpResponse:
         )
         messages.success(request, f"{job.file_name} is queued for ingest into cluster {job.cluster}.")
         return redirect("events:upload")
-    from auditui.events.models import IngestJob
-
-    return render(request, "events/upload.html", {"form": form, "jobs": IngestJob.objects.all()[:20]})
+    return render(request, "events/upload.html", {"form": form, "jobs": services.jobs_for(request.user)[:20]})

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from auditui.access.models import IngestToken
+from auditui.events import provenance
 from auditui.events.ingest import ingest_decoded
 from auditui.events.reader import decode_bytes
 
@@ -119,7 +120,7 @@ class AuditWebhookView(APIView):
         documents = list(decode_bytes(body, "body"))
         if documents and all(d.error for d in documents):
             return Response({"error": f"body is not JSON: {documents[0].error}"}, status=400)
-        report = ingest_decoded(documents, cluster=request.user.cluster)
+        report = ingest_decoded(documents, cluster=request.user.cluster, source=provenance.webhook(request.user.token))
         payload = {
             **report.as_dict(),
             "rejections": [str(r) for r in report.rejections[:SHOWN_REJECTIONS]],

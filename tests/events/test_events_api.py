@@ -152,3 +152,15 @@ def test_it_neutralises_formulas_in_csv(admin, now):
     response = client_for(admin).get("/api/v1/events/export", {"columns": "user.username"})
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[1][0].startswith("'=")
+
+
+def test_it_deletes_no_event_through_the_api_or_the_pages(admin, data):
+    client = client_for(admin)
+    event_id = client.get("/api/v1/events").json()["results"][0]["id"]
+
+    assert client.delete(f"/api/v1/events/{event_id}").status_code == 405
+    assert client.delete("/api/v1/events", {"query": "verb=delete"}).status_code == 405
+    assert client.post(f"/events/{event_id}/", {"_method": "DELETE"}).status_code == 405
+    assert client.delete(f"/events/{event_id}/").status_code == 405
+    assert client.get(f"/api/v1/events/{event_id}").status_code == 200
+    assert client.get("/api/v1/events").json()["count"] == 31

@@ -3,10 +3,15 @@ requests shaped like fluent-bit's: raw audit events, dynamic mapping) is copied 
 
 from __future__ import annotations
 
+import base64
+import json
+import threading
 import uuid
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from auditui.events import pull
@@ -117,3 +122,126 @@ def test_a_store_that_cannot_take_events_is_recorded_and_the_batch_read_again(op
     settings.EVENT_STORE_URL = "sql"
     assert pull.run_source(source.pk).ingested == 3
     os_client.indices.delete(index=index)
+
+
+# --- where the password comes from ----------------------------------------------------------
+
+class _Recorder(BaseHTTPRequestHandler):
+    """A search engine that answers every search with ``server.hits`` (then nothing), and keeps
+    each request's Authorization header."""
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - the base class's name
+        pass
+
+    def _answer(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.server.seen.append(self.headers.get("Authorization"))
+        hits, self.server.hits = self.server.hits, []
+        body = json.dumps({"hits": {"hits": hits}}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_HEAD = _answer
+
+
+@pytest.fixture
+def engine():
+    """A real HTTP server on a free port standing in for the source's search engine."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    server.seen, server.hits = [], []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def _basic(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+def _source(engine, **fields) -> PullSource:
+    return PullSource.objects.create(name="calico", url=f"http://127.0.0.1:{engine.server_port}", cluster="prod",
+                                     username="reader", **fields)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["SECRET_KEY", "DATABASE_URL"])
+def test_it_never_sends_a_secret_that_is_not_a_pull_password(engine, monkeypatch, name):
+    # Saved before the rules existed (create() does not run clean()).
+    monkeypatch.setenv(name, "the-crown-jewels")
+    source = _source(engine, password_env=name)
+
+    assert pull.run_source(source.pk) is None
+
+    source.refresh_from_db()
+    assert source.last_error.startswith("password refused: the password variable must be named AUDITUI_PULL_")
+    assert engine.seen == []  # not one request left auditui
+
+
+@pytest.mark.django_db
+def test_it_sends_the_password_of_an_auditui_pull_variable(engine, monkeypatch):
+    monkeypatch.setenv("AUDITUI_PULL_CALICO", "s3cret")
+    engine.hits = [{"_index": "i", "_id": "1", "_source": audit_event(name="pulled"), "sort": [1, "a", "b"]}]
+    source = _source(engine, password_env="AUDITUI_PULL_CALICO")
+
+    result = pull.run_source(source.pk)
+
+    assert result is not None and result.ingested == 1
+    assert engine.seen[0] == _basic("reader", "s3cret")
+    assert AuditEvent.objects.get(name="pulled").source == "pull:calico"
+
+
+@pytest.mark.django_db
+def test_it_reads_the_password_from_a_file_in_the_secrets_directory(engine, settings, tmp_path):
+    (tmp_path / "calico").mkdir()
+    (tmp_path / "calico" / "password").write_text("from-a-file\n")
+    settings.AUDITUI_SECRETS_DIR = str(tmp_path)
+    source = _source(engine, password_file="calico/password")
+
+    assert pull.run_source(source.pk) is not None
+
+    assert engine.seen == [_basic("reader", "from-a-file")]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["../outside", "/etc/hostname", "link-out", "calico/../../outside"])
+def test_it_refuses_a_password_file_outside_the_secrets_directory(engine, settings, tmp_path, name):
+    secrets, outside = tmp_path / "secrets", tmp_path / "outside"
+    secrets.mkdir()
+    outside.write_text("not yours")
+    (secrets / "link-out").symlink_to(outside)
+    settings.AUDITUI_SECRETS_DIR = str(secrets)
+    source = _source(engine, password_file=name)
+
+    with pytest.raises(ValidationError, match="must be inside AUDITUI_SECRETS_DIR"):
+        source.full_clean()
+    assert pull.run_source(source.pk) is None
+    source.refresh_from_db()
+    assert "password refused" in source.last_error and engine.seen == []
+
+
+@pytest.mark.django_db
+def test_it_refuses_password_files_while_no_secrets_directory_is_set(engine, settings, tmp_path):
+    (tmp_path / "password").write_text("x")
+    settings.AUDITUI_SECRETS_DIR = ""
+    source = _source(engine, password_file=str(tmp_path / "password"))
+
+    with pytest.raises(ValidationError, match="password files are off: set AUDITUI_SECRETS_DIR"):
+        source.full_clean()
+    assert pull.run_source(source.pk) is None
+    assert engine.seen == []
+
+
+def test_it_validates_the_password_variable_when_saved():
+    source = PullSource(name="s", url="http://search.internal:9200", cluster="c", password_env="SECRET_KEY")
+    with pytest.raises(ValidationError) as raised:
+        source.clean()
+    assert "must be named AUDITUI_PULL_" in raised.value.message_dict["password_env"][0]
+    PullSource(name="s", url="http://x", cluster="c", password_env="AUDITUI_PULL_CALICO_PASSWORD").clean()
+    both = PullSource(name="s", url="http://x", cluster="c", password_env="AUDITUI_PULL_A", password_file="a")
+    with pytest.raises(ValidationError, match="not both"):
+        both.clean()

@@ -118,3 +118,123 @@ def test_it_requires_a_file(client, admin):
     assert response.status_code == 200
     assert "file" in response.context["form"].errors
     assert IngestJob.objects.count() == 0
+
+
+# --- who may upload, into which cluster, and who sees the jobs ---------------------------------
+
+def staff_user(django_user_model, name: str, *, clusters: str = "", namespaces: str = "*", upload: bool = True):
+    """Staff, with the upload permission unless told, and a scope when ``clusters`` is given."""
+    from django.contrib.auth.models import Permission
+
+    from auditui.access.models import Scope
+
+    user = django_user_model.objects.create_user(name, f"{name}@example.com", "pw", is_staff=True)
+    if upload:
+        user.user_permissions.add(Permission.objects.get(codename="upload_events", content_type__app_label="events"))
+    if clusters:
+        Scope.objects.create(name=f"{name}'s", clusters=clusters, namespaces=namespaces).users.add(user)
+    return user
+
+
+def test_it_refuses_staff_without_the_upload_permission(client, django_user_model):
+    client.force_login(staff_user(django_user_model, "plain-staff", clusters="*", upload=False))
+
+    assert client.get(URL).status_code == 403
+    assert client.post(URL, {"cluster": "c1", "file": audit_file()}).status_code == 403
+    assert IngestJob.objects.count() == 0
+    assert f'href="{URL}"' not in client.get("/").content.decode()  # no Upload link either
+
+
+def test_it_lets_an_uploader_upload_into_a_cluster_their_scope_covers(client, django_user_model):
+    client.force_login(staff_user(django_user_model, "uploader", clusters="prod-*"))
+
+    response = client.post(URL, {"cluster": "prod-eu", "file": audit_file()})
+
+    assert response.status_code == 302
+    assert IngestJob.objects.get().cluster == "prod-eu"
+
+
+@pytest.mark.parametrize(("clusters", "namespaces"), [("prod-*", "*"), ("*", "payments"), ("", "*")])
+def test_it_refuses_a_cluster_the_scope_does_not_cover_wholly(client, django_user_model, clusters, namespaces):
+    client.force_login(staff_user(django_user_model, "uploader", clusters=clusters, namespaces=namespaces))
+
+    response = client.post(URL, {"cluster": "staging", "file": audit_file()})
+
+    assert response.status_code == 200
+    assert "Your access scope does not cover all of cluster staging" in response.content.decode()
+    assert IngestJob.objects.count() == 0
+
+
+def test_it_lists_only_the_jobs_of_clusters_the_scope_covers(client, django_user_model, admin):
+    for cluster in ("prod-eu", "staging"):
+        IngestJob.objects.create(cluster=cluster, file_name=f"{cluster}.log", path="", created_by=admin)
+    viewer = staff_user(django_user_model, "uploader", clusters="prod-*")
+    partial = staff_user(django_user_model, "ns-only", clusters="staging", namespaces="payments")
+    client.force_login(viewer)
+
+    page = client.get(URL).content.decode()
+    assert "prod-eu.log" in page and "staging.log" not in page
+    overview = client.get("/").content.decode()
+    assert "prod-eu.log" in overview and "staging.log" not in overview
+    client.force_login(partial)
+    assert "staging.log" not in client.get(URL).content.decode()  # a namespace is not the cluster
+    client.force_login(admin)
+    assert "staging.log" in client.get(URL).content.decode()
+
+
+def test_the_job_admin_lists_by_scope_too(client, django_user_model, admin):
+    from django.contrib.auth.models import Permission
+
+    for cluster in ("prod-eu", "staging"):
+        IngestJob.objects.create(cluster=cluster, file_name=f"{cluster}.log", path="")
+    viewer = staff_user(django_user_model, "uploader", clusters="prod-*")
+    viewer.user_permissions.add(Permission.objects.get(codename="view_ingestjob"))
+    client.force_login(viewer)
+
+    page = client.get("/admin/events/ingestjob/").content.decode()
+
+    assert "prod-eu.log" in page and "staging.log" not in page
+
+
+def test_its_reasons_name_the_place_and_quote_at_most_a_few_characters_of_a_value(client, admin):
+    secret = "s3cr3t-" * 2000
+    lines = [json.dumps({**audit_event(), "stage": secret}), json.dumps({**audit_event(), "kind": {"token": secret}}),
+             json.dumps(audit_event(requestReceivedTimestamp=secret, stageTimestamp=None))]
+    upload = SimpleUploadedFile("leaky.log", "\n".join(lines).encode(), "text/plain")
+    client.force_login(admin)
+    client.post(URL, {"cluster": "c1", "file": upload})
+    job = IngestJob.objects.get()
+
+    services.run_ingest_job(job.pk)
+
+    job.refresh_from_db()
+    assert job.rejected == 3 and len(job.rejections) == 3
+    places = [r.split(": ")[0].rsplit("-", 1)[-1] for r in job.rejections]
+    assert places == ["leaky.log:1", "leaky.log:2", "leaky.log:3"]
+    assert all(len(r) < 200 for r in job.rejections), job.rejections
+    assert "a JSON object" in job.rejections[1] and "token" not in job.rejections[1]
+    page = client.get(URL).content.decode()
+    assert "leaky.log:1" in page and secret[:100] not in page
+
+
+def test_an_unexpected_error_is_kept_without_its_message(admin, monkeypatch, db):
+    job = IngestJob.objects.create(cluster="c1", file_name="a.log", path="/nonexistent", created_by=admin)
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("value 'the-secret-in-the-record' broke it")
+
+    monkeypatch.setattr(services, "ingest_path", explode)
+    with pytest.raises(RuntimeError):
+        services.run_ingest_job(job.pk)
+
+    job.refresh_from_db()
+    assert job.status == IngestJob.Status.FAILED
+    assert job.error == "internal error (RuntimeError); the worker's log has the details"
+
+
+def test_it_cuts_engine_previews_out_of_job_reasons():
+    reason = ("c1/abc: 400 {\"type\":\"mapper_parsing_exception\",\"reason\":\"failed to parse field [x] of type "
+              "[long] in document with id 'abc'. Preview of field's value: 'the-secret'\"}")
+
+    assert "the-secret" not in services.job_text(reason)
+    assert "Preview of field's value: (left out)" in services.job_text(reason)

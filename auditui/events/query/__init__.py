@@ -24,7 +24,8 @@ Semantics (``matcher.py`` and ``sql.py`` implement exactly these):
 * Indexed keys (``fields.COLUMNS``) read the values the normaliser stores; a missing text
   value is "" and a missing list is []. ``time``/``timestamp``/``requestReceivedTimestamp``
   are the event time, ``impersonatedUser`` its username, ``name`` is ``objectRef.name``,
-  ``cluster`` the cluster the event came from.
+  ``cluster`` the cluster the event came from, ``source`` how auditui received it
+  (``auditui.events.provenance``; never a key of the event itself).
 * Values compare by the type of the event's value: numbers numerically when the query value
   is a number, strings by code point, booleans only with ``true``/``false``; other pairs never
   match. Time keys take RFC3339, ``2006-01-02 15:04:05`` or ``2006-01-02`` (UTC when no

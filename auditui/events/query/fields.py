@@ -44,6 +44,8 @@ _TEXT_COLUMNS = {
     "objectRef.uid": "uid",
     "annotations.authorization.k8s.io/decision": "decision",
     "requestURI": "request_uri",
+    # Provenance (how auditui received the event): not a field of the Kubernetes event.
+    "source": "source",
 }
 
 COLUMNS: dict[str, Column] = {
@@ -125,7 +127,9 @@ def columns_of_record(record: Any) -> dict[str, Any]:
 
 def _lenient_columns(event: Any, cluster: str) -> dict[str, Any]:
     event = event if isinstance(event, dict) else {}
-    columns: dict[str, Any] = {"cluster": cluster, "time": None, "stage_time": None, "response_code": None}
+    # An event that was never stored has no provenance; its own "source" key is not one.
+    columns: dict[str, Any] = {"cluster": cluster, "source": "", "time": None, "stage_time": None,
+                               "response_code": None}
     for key, name in _TEXT_COLUMNS.items():
         if name != "cluster":
             found = next((v for v in raw_values(event, key) if isinstance(v, str)), "")

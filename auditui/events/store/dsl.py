@@ -52,9 +52,11 @@ MATCH_NONE: dict = {"match_none": {}}
 KEYWORD_FIELDS = (
     "cluster", "audit_id", "stage", "level", "verb", "username", "impersonated_user", "user_agent",
     "resource", "subresource", "api_group", "api_version", "namespace", "name", "uid", "decision",
-    "request_uri",
+    "request_uri", "source",
 )
 LIST_FIELDS = ("user_groups", "source_ips")
+# Keyword fields added after the first release: documents written before lack them (read as "").
+LATER_FIELDS = ("source",)
 RAW_FIELDS = ("raw_s", "raw_n", "raw_b", "raw_h", "raw_ne")
 # Index-only fields: derived from ``raw`` and the columns; searches leave them out of the hits.
 DERIVED_FIELDS = (*RAW_FIELDS, "text_lc")
@@ -482,7 +484,10 @@ def _empty(key: str) -> dict:
     if column.kind == "list":
         return negate(_range(column.name, gt=""))
     if column.kind == "text":
-        return _term(column.name, "")
+        empty = _term(column.name, "")
+        if column.name in LATER_FIELDS:
+            return any_of([empty, negate({"exists": {"field": column.name}})])
+        return empty
     field = f"{column.name}_us" if column.kind == "time" else column.name
     return negate({"exists": {"field": field}})
 

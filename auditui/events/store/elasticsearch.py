@@ -122,5 +122,9 @@ class ElasticsearchEventStore(SearchEngineStore):
         return {name: entry["primaries"]["docs"]["count"] for name, entry in stats.get("indices", {}).items()}
 
     @reachable
+    def _put_mapping(self, index: str, body: dict) -> None:
+        self.client.indices.put_mapping(index=index, properties=body["properties"])
+
+    @reachable
     def _refresh(self, index: str) -> None:
         self.client.indices.refresh(index=index, allow_no_indices=True)

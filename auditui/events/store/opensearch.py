@@ -131,5 +131,9 @@ class OpenSearchEventStore(SearchEngineStore):
         return {name: entry["primaries"]["docs"]["count"] for name, entry in stats.get("indices", {}).items()}
 
     @reachable
+    def _put_mapping(self, index: str, body: dict) -> None:
+        self.client.indices.put_mapping(index=index, body=body)
+
+    @reachable
     def _refresh(self, index: str) -> None:
         self.client.indices.refresh(index=index, params={"allow_no_indices": "true"})

@@ -202,6 +202,9 @@ class SearchEngineStore(EventStore):
     def _refresh(self, index: str) -> None: ...
 
     @abstractmethod
+    def _put_mapping(self, index: str, body: dict) -> None: ...
+
+    @abstractmethod
     def _delete_template(self, name: str) -> None: ...
 
     @abstractmethod
@@ -293,6 +296,11 @@ class SearchEngineStore(EventStore):
                 refusal = f"the engine refused the index template {self.prefix!r}: {exc}{remedy}"
                 raise SearchEngineError(refusal) from exc
             self.object_days.put_template(has_events=bool(existing))
+            if existing:
+                # Indices created from an earlier template lack the fields added since, and their
+                # mapping is strict: add them (adding a field to a mapping is always allowed).
+                self._put_mapping(self.pattern, {"properties": {name: dsl.MAPPINGS["properties"][name]
+                                                                for name in dsl.LATER_FIELDS}})
             self._template_ready = True
 
     def drop_everything(self) -> None:

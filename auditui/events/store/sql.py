@@ -38,7 +38,7 @@ from auditui.events.store.deadline import within_deadline
 _RECORD_FIELDS = (
     "cluster", "audit_id", "stage", "time", "stage_time", "level", "verb", "username", "user_groups",
     "impersonated_user", "source_ips", "user_agent", "resource", "subresource", "api_group", "api_version",
-    "namespace", "name", "uid", "response_code", "decision", "request_uri", "raw",
+    "namespace", "name", "uid", "response_code", "decision", "request_uri", "source", "raw",
 )
 _COLUMN_FIELDS = tuple(name for name in _RECORD_FIELDS if name != "raw")
 # Derived from the raw event on write (properties of AuditRecord), never read back.

@@ -69,12 +69,13 @@ class Command(BaseCommand):
         )
 
     def _load_samples(self) -> None:
+        from auditui.events import provenance
         from auditui.events.ingest import IngestReport, ingest_path
 
         files = sample_files(sample_dir())
         total = IngestReport()
         for path in files:
-            total.merge(ingest_path(path, cluster=SAMPLES_CLUSTER))
+            total.merge(ingest_path(path, cluster=SAMPLES_CLUSTER, source=provenance.demo(Path(path).name)))
         self.stdout.write(
             f"cluster {SAMPLES_CLUSTER}: {len(files)} sample files, {total.ingested} events ingested, "
             f"{total.duplicates} duplicates, {total.rejected} rejected"
@@ -83,8 +84,10 @@ class Command(BaseCommand):
             self.stdout.write(f"  rejected (expected: not an audit event) {_relative(str(rejection))}")
 
     def _simulate(self, options: dict) -> None:
+        from auditui.events import provenance
         from auditui.events.ingest import ingest_events
 
+        source = provenance.demo(provenance.SIMULATOR)
         days = options["days"]
         end = datetime.now(UTC).replace(second=0, microsecond=0)
         start = end - timedelta(days=days)
@@ -102,10 +105,10 @@ class Command(BaseCommand):
                 seed=options["seed"],
                 events_per_second=options["events_per_second"],
             )
-            report = ingest_events(tally.count(events), cluster=cluster)
+            report = ingest_events(tally.count(events), cluster=cluster, source=source)
             if cluster == PREVIEW_CLUSTER:
                 report.merge(ingest_events(tally.count(preview_cleanup(cluster, end=end, seed=options["seed"])),
-                                           cluster=cluster))
+                                           cluster=cluster, source=source))
             self.stdout.write(
                 f"{tally.summary()}, {report.ingested:,} ingested "
                 f"({start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC, "

@@ -8,6 +8,7 @@ from pathlib import Path
 import orjson
 from django.core.management.base import BaseCommand, CommandError
 
+from auditui.events import provenance
 from auditui.events.ingest import Ingestor, IngestReport
 from auditui.events.reader import TrackedReader, decode_lines, open_raw, text_lines, uncompressed
 from auditui.events.store import StoreUnavailable
@@ -66,6 +67,7 @@ class Command(BaseCommand):
             cluster=options["cluster"],
             batch_size=options["batch_size"],
             on_batch=lambda report: progress.update(tracked.position, report.seen),
+            source=provenance.command_line(path),
         )
         try:
             with ingestor:

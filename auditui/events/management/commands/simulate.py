@@ -128,11 +128,13 @@ class Command(BaseCommand):
         )
 
     def _ingest(self, clusters: list[str], start: datetime, options: dict) -> None:
+        from auditui.events import provenance
         from auditui.events.ingest import ingest_events
 
         for cluster in clusters:
             tally = Tally(cluster, start, options["days"], self.stderr)
-            report = ingest_events(tally.count(self._events(cluster, start, options)), cluster=cluster)
+            report = ingest_events(tally.count(self._events(cluster, start, options)), cluster=cluster,
+                                   source=provenance.SIMULATOR)
             self.stdout.write(
                 f"{tally.summary()} ({report.ingested:,} ingested, {report.duplicates:,} duplicates, "
                 f"{report.rejected:,} rejected, {report.dropped:,} dropped)"
