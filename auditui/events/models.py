@@ -121,7 +121,9 @@ class IngestJobQuerySet(models.QuerySet):
     def for_scope(self, scope) -> IngestJobQuerySet:
         """The jobs of the clusters a viewer's scope covers wholly (every namespace): those a
         viewer could have uploaded, and whose every event they may see."""
-        from auditui.access.scope import pattern_regex
+        # GLOB / LIKE as the event store's scope filter does (never a backtracking regex).
+        from auditui.events.query.patterns import shell_pattern
+        from auditui.events.query.sql_expressions import TextGlob
 
         if scope.everything:
             return self.all()
@@ -129,7 +131,7 @@ class IngestJobQuerySet(models.QuerySet):
         for grant in scope.grants:
             if grant.cluster_wide:
                 for pattern in grant.clusters:
-                    covered |= models.Q(cluster__regex=pattern_regex(pattern))
+                    covered |= models.Q(TextGlob("cluster", shell_pattern(pattern)))
         return self.filter(covered)
 
 
