@@ -32,7 +32,7 @@ class IngestJobAdmin(admin.ModelAdmin):
         # Listed by scope, as on the upload page: the jobs of the clusters the viewer covers wholly.
         from auditui.access.scope import scope_for
 
-        return super().get_queryset(request).for_scope(scope_for(request.user))
+        return IngestJob.objects.for_scope(scope_for(request.user))
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -26,7 +26,7 @@ def webhook(token: IngestToken) -> str:
 
 
 def upload(job: IngestJob) -> str:
-    user = job.created_by.get_username() if job.created_by_id else "-"
+    user = job.created_by.get_username() if job.created_by is not None else "-"
     return f"upload:job-{job.pk}/{user}"
 
 
