@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "auditui.access",
     "auditui.events",
     "auditui.policies",
+    "auditui.state",
 ]
 
 MIDDLEWARE = [
