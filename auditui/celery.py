@@ -18,6 +18,12 @@ app.conf.beat_schedule = {
     # Retention: keep AUDITUI_RETENTION_DAYS of events.
     # Pull sources: each has its own interval (stored as data); this tick hands out the due ones.
     "pull-due-sources": {"task": "auditui.events.tasks.pull_due_sources", "schedule": 30.0},
+    # Cluster state: each cluster's state at midnight UTC, so rebuilds replay from there (taken
+    # after midnight so that events of the day before, shipped late, are in).
+    "snapshot-cluster-state": {
+        "task": "auditui.state.tasks.take_daily_snapshots",
+        "schedule": crontab(minute=41, hour=0),
+    },
     "purge-expired-events": {
         "task": "auditui.events.tasks.purge_expired_events",
         "schedule": crontab(minute=17, hour=3),

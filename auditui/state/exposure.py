@@ -79,8 +79,12 @@ class Evaluator:
     def endpoints(self) -> list[Endpoint]:
         return endpoints_of(self.state)
 
+    def applied(self, endpoint: Endpoint) -> list[Policy]:
+        """The policies that select ``endpoint``, in evaluation order."""
+        return [p for p in self.policies if selects(p, endpoint, self.state)]
+
     def evaluate(self, endpoint: Endpoint) -> EndpointPolicies:
-        applied = [p for p in self.policies if selects(p, endpoint, self.state)]
+        applied = self.applied(endpoint)
         ingress = tuple(p for p in applied if INGRESS in p.types)
         egress = tuple(p for p in applied if EGRESS in p.types)
         in_reach = self._direction_reach(ingress, INGRESS)

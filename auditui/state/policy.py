@@ -54,6 +54,10 @@ class Policy:
         return f"{self.kind.kind}.{self.kind.group}({where})"
 
     @property
+    def directions(self) -> list[str]:
+        return sorted(self.types, key=(INGRESS, EGRESS).index)
+
+    @property
     def sort_key(self) -> tuple:
         return (self.tier_order, self.tier, self.order, self.name, self.namespace, self.kind.key)
 
