@@ -48,8 +48,9 @@ def pod_timeline(*, cluster: str, namespace: str, name: str, at: datetime, inclu
     entry = current.get("pods", namespace, name)
     if entry is None:
         return PodTimeline(None, [], None)
-    created = _parse_created(entry.metadata.get("creationTimestamp")) or entry.since or at
-    snapshot = last_snapshot(cluster, created)
+    # From the last snapshot before the pod's creation; without a creation time, from the start.
+    created = _parse_created(entry.metadata.get("creationTimestamp"))
+    snapshot = last_snapshot(cluster, created) if created else None
     state = ClusterState.from_json(snapshot.state) if snapshot else ClusterState(cluster)
     since: dict[str, datetime | None] = {}
     _track(state, namespace, name, None, since, include_staged)

@@ -24,11 +24,13 @@ def endpoint_list(request: HttpRequest) -> HttpResponse:
     if not params.get("cluster") and clusters:
         params["cluster"] = clusters[0]
     context: dict = {"clusters": clusters, "params": params, "scope_empty": scope.is_empty, "page": None}
+    if not clusters:  # nothing to show (nothing ingested, or nothing granted): no form error either
+        return render(request, "state/endpoints.html", context)
     try:
         filters = endpoint_filters(params, clusters)
     except ParamError as exc:
         context["error"] = exc
-        return render(request, "state/endpoints.html", context, status=400 if clusters else 200)
+        return render(request, "state/endpoints.html", context, status=400)
     page = selectors.endpoint_list(
         scope=scope, cluster=filters.cluster, at=filters.at, selector=filters.selector,
         namespace=filters.namespace, service_account=filters.service_account,
@@ -57,6 +59,6 @@ def endpoint_detail(request: HttpRequest, cluster: str, namespace: str, name: st
     if timeline.result is None:
         raise Http404("that pod did not exist at that instant")
     return render(request, "state/endpoint.html", {
-        "cluster": cluster, "at": filters.at, "timeline": timeline, "endpoint": timeline.result.endpoint,
+        "cluster": cluster, "name": name, "at": filters.at, "timeline": timeline, "endpoint": timeline.result.endpoint,
         "flags": timeline.result.flags,
     })
