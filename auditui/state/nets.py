@@ -48,4 +48,4 @@ def reaches_internet(nets: Iterable[Network], excepts: Iterable[Network] = ()) -
 
 def reaches_private(nets: Iterable[Network], excepts: Iterable[Network] = ()) -> bool:
     left = subtract(nets, excepts)
-    return any(p.version == r.version and p.overlaps(r) for p in left for r in PRIVATE)  # type: ignore[arg-type]
+    return any(p.version == r.version and p.overlaps(r) for p in left for r in PRIVATE)

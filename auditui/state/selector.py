@@ -294,6 +294,7 @@ def _operation(tokens: list[Token], i: int) -> tuple[Node, int]:
     while tokens[i].kind == "!":
         negated, i = not negated, i + 1
     token = tokens[i]
+    node: Node
     if token.kind == "has":
         node, i = Has(token.value), i + 1
     elif token.kind == "all":
