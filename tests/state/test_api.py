@@ -87,3 +87,8 @@ def test_it_shows_an_outsider_nothing(as_user, outsider, payments_cluster):
 
 def test_it_refuses_anonymous_requests(client, payments_cluster):
     assert client.get(f"{URL}?cluster=c1").status_code in (401, 403)
+
+
+def test_it_is_in_the_openapi_schema(as_user, admin):
+    schema = as_user(admin).get("/api/v1/schema/", HTTP_ACCEPT="application/json").content.decode()
+    assert "/api/v1/endpoints" in schema and "serviceAccount" in schema
