@@ -13,7 +13,7 @@ from auditui.state.labels import endpoint_labels, named_labels
 # Calico's compliance cross-reference marks an endpoint "Envoy enabled" when Istio injected its
 # sidecar: the injector's status annotation, or a proxy container from Istio's images.
 ISTIO_STATUS_ANNOTATION = "sidecar.istio.io/status"
-_ENVOY_IMAGE = re.compile(r"(^|/)(istio/)?proxy(v2)?([:@]|$)|envoy", re.IGNORECASE)
+_ENVOY_IMAGE = re.compile(r"(^|/)istio/proxy(v2)?([:@]|$)|(^|/)envoy", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
