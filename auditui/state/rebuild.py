@@ -3,7 +3,6 @@ audit events since, read through the event store's public interface (any backend
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from auditui.access.scope import ViewerScope
@@ -53,18 +52,13 @@ def state_events(cluster: str, start: datetime | None, end: datetime) -> list[Au
     return sorted((r for r in records if replay.relevant(r)), key=replay.replay_order)
 
 
-def rebuild(cluster: str, at: datetime, *, after_each: Callable[[ClusterState, AuditRecord], None] | None = None,
-            since: datetime | None = None, inclusive: bool = True) -> ClusterState:
+def rebuild(cluster: str, at: datetime, *, inclusive: bool = True) -> ClusterState:
     """The state of ``cluster`` at ``at`` (with the events stamped at ``at`` unless not
-    ``inclusive``: a snapshot at S holds the events before S, and a replay from it starts at S).
-    ``since``: start from the last snapshot at or before it rather than before ``at`` (to watch
-    changes from then on with ``after_each``)."""
-    snapshot = last_snapshot(cluster, since or at)
+    ``inclusive``: a snapshot at S holds the events before S, and a replay from it starts at S)."""
+    snapshot = last_snapshot(cluster, at)
     state = ClusterState.from_json(snapshot.state) if snapshot else ClusterState(cluster)
     start = snapshot.at if snapshot else None
     for record in state_events(cluster, start, at + _INCLUSIVE if inclusive else at):
         replay.apply(state, record)
-        if after_each is not None:
-            after_each(state, record)
     state.at = at
     return state
