@@ -57,11 +57,11 @@ def tokenize(text: str) -> list[Token]:
         if pos >= len(text):
             tokens.append(Token("eof", "", pos))
             return tokens
-        token, pos = _next_token(text, pos, tokens[-1].kind if tokens else "")
+        token, pos = _next_token(text, pos, tokens[-1] if tokens else None)
         tokens.append(token)
 
 
-def _next_token(text: str, pos: int, last: str) -> tuple[Token, int]:
+def _next_token(text: str, pos: int, last: Token | None) -> tuple[Token, int]:
     char = text[pos]
     if char in _SIMPLE:
         return Token(_SIMPLE[char], "", pos), pos + 1
@@ -79,8 +79,8 @@ def _next_token(text: str, pos: int, last: str) -> tuple[Token, int]:
         if text.startswith("!=", pos):
             return Token("!=", "", pos), pos + 2
         return Token("!", "", pos), pos + 1
-    if last == "label":
-        return _operator_after_label(text, pos)
+    if last is not None and last.kind == "label":
+        return _operator_after_label(text, pos, last.value)
     return _word(text, pos)
 
 
@@ -90,9 +90,9 @@ def _skip_ws(text: str, pos: int) -> int:
     return pos
 
 
-def _operator_after_label(text: str, pos: int) -> tuple[Token, int]:
+def _operator_after_label(text: str, pos: int, label: str) -> tuple[Token, int]:
     """After a label only an operator may follow ("starts  with" and "startswith" alike)."""
-    error = SelectorError("unexpected characters after label, was expecting an operator", pos)
+    error = SelectorError(f"unexpected characters after label '{label}', was expecting an operator", pos)
     if text.startswith("contains", pos):
         return Token("contains", "", pos), pos + len("contains")
     for first, kind in (("starts", "starts with"), ("ends", "ends with"), ("not", "not in")):

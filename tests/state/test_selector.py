@@ -198,3 +198,10 @@ def test_it_takes_labels_up_to_512_characters():
     assert parse(f'{long} == "v"').matches({long: "v"})
     with pytest.raises(SelectorError):
         parse(f'{"k" * 513} == "v"')  # the 513th character starts where an operator must be
+
+
+def test_it_names_the_label_an_operator_should_follow():
+    with pytest.raises(SelectorError) as caught:
+        parse("app squiggles 'web'")
+    assert caught.value.message == "unexpected characters after label 'app', was expecting an operator"
+    assert caught.value.position == 4
