@@ -106,7 +106,9 @@ def _write(state: ClusterState, kind: StateKind, record: AuditRecord) -> None:
     held = state.get(kind.key, namespace, record.name) if record.name else None
     after, _source, _note = version_after(record, held.object if held and held.known else None)
     if after is None:
-        _unknown_content(state, kind, record, held)
+        # A status write cannot change labels or spec: not knowing it leaves what we know intact.
+        if record.subresource != "status":
+            _unknown_content(state, kind, record, held)
         return
     entry = Entry(trimmed(after), EVENTS, record.time, True)
     meta = entry.object.setdefault("metadata", {})

@@ -96,3 +96,18 @@ def test_it_round_trips_through_json():
     again = ClusterState.from_json(state.to_json())
     assert again.to_json() == state.to_json()
     assert again.get("pods", "payments", "web").since == state.get("pods", "payments", "web").since
+
+
+def test_it_takes_addresses_from_status_writes_and_ignores_unrecorded_ones():
+    story = ClusterStory()
+    story.create("pods", "web", "payments", labels={"app": "web"}, spec={"nodeName": "node-1"})
+    status = story.patch("pods", "web", "payments", body={"status": {"podIP": "10.1.0.5",
+                                                                     "podIPs": [{"ip": "10.1.0.5"}]}})
+    status["objectRef"]["subresource"] = "status"
+    unrecorded = story.patch("pods", "web", "payments", body={"status": {"phase": "Running"}})
+    unrecorded["objectRef"]["subresource"] = "status"
+    unrecorded["level"] = "Metadata"
+    del unrecorded["requestObject"], unrecorded["responseObject"]
+    state = replay(ClusterState("c1"), story.records())
+    entry = state.get("pods", "payments", "web")
+    assert entry.known and entry.object["status"]["podIPs"] == [{"ip": "10.1.0.5"}]
