@@ -111,3 +111,17 @@ def test_it_takes_addresses_from_status_writes_and_ignores_unrecorded_ones():
     state = replay(ClusterState("c1"), story.records())
     entry = state.get("pods", "payments", "web")
     assert entry.known and entry.object["status"]["podIPs"] == [{"ip": "10.1.0.5"}]
+
+
+def test_it_puts_a_pod_on_the_node_its_binding_names():
+    story = ClusterStory()
+    story.create("pods", "web", "payments")
+    binding = story.create("pods", "web-binding", "payments")
+    story.objects.pop(("pods", "payments", "web-binding"))
+    binding["objectRef"].update(name="web", subresource="binding")
+    binding["requestObject"] = {"kind": "Binding", "metadata": {"name": "web"}, "target": {"kind": "Node",
+                                                                                         "name": "node-7"}}
+    binding["responseObject"] = {"kind": "Status", "status": "Success", "metadata": {}}
+    state = replay(ClusterState("c1"), story.records())
+    assert names(state, "pods") == ["payments/web"]
+    assert state.get("pods", "payments", "web").spec["nodeName"] == "node-7"
