@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 
 from auditui.access.scope import ViewerScope
@@ -57,6 +58,21 @@ def snapshots_take_daily(*, now: datetime) -> list[StateSnapshot]:
         if not StateSnapshot.objects.filter(cluster=cluster, at=day).exists():
             taken.append(snapshot_take(cluster=cluster, at=day))
     return taken
+
+
+def snapshots_prune(*, now: datetime) -> int:
+    """Drop snapshots past the events' retention (``AUDITUI_RETENTION_DAYS``), keeping each
+    cluster's newest one before the cut-off: rebuilds just after the cut-off start from it,
+    since the events before it are gone. Returns how many went."""
+    cutoff = now - timedelta(days=settings.AUDITUI_RETENTION_DAYS)
+    deleted = 0
+    for cluster in StateSnapshot.objects.filter(at__lt=cutoff).values_list("cluster", flat=True).distinct():
+        keep = StateSnapshot.objects.filter(cluster=cluster, at__lt=cutoff).order_by("-at", "-source").first()
+        old = StateSnapshot.objects.filter(cluster=cluster, at__lt=cutoff)
+        if keep is not None:
+            old = old.exclude(pk=keep.pk)
+        deleted += old.delete()[0]
+    return deleted
 
 
 def items_of(document: Any) -> list[dict[str, Any]]:

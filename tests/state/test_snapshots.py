@@ -9,7 +9,7 @@ from auditui.events.ingest import ingest_events
 from auditui.state.cluster import ClusterState, Entry
 from auditui.state.models import StateSnapshot
 from auditui.state.rebuild import rebuild
-from auditui.state.snapshots import midnight, snapshot_take, snapshots_take_daily
+from auditui.state.snapshots import midnight, snapshot_take, snapshots_prune, snapshots_take_daily
 from auditui.state.tasks import take_daily_snapshots
 from tests.state.story import ClusterStory
 
@@ -64,3 +64,14 @@ def test_it_runs_the_daily_snapshot_from_beat(db):
     ingest_events(story.events, cluster="c1")
     assert take_daily_snapshots() == 1
     assert StateSnapshot.objects.filter(cluster="c1").count() == 1
+
+
+def test_it_prunes_snapshots_past_retention_but_the_newest_before_the_cutoff(db, settings):
+    settings.AUDITUI_RETENTION_DAYS = 10
+    now = datetime(2026, 11, 30, 1, tzinfo=UTC)
+    for days in (30, 20, 12, 5):
+        StateSnapshot.objects.create(cluster="c1", at=midnight(now - timedelta(days=days)), state={})
+    StateSnapshot.objects.create(cluster="c2", at=midnight(now - timedelta(days=40)), state={})
+    assert snapshots_prune(now=now) == 2
+    kept = sorted((s.cluster, (now - s.at).days) for s in StateSnapshot.objects.all())
+    assert kept == [("c1", 5), ("c1", 12), ("c2", 40)]
