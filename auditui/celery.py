@@ -20,6 +20,12 @@ app.conf.beat_schedule = {
     "pull-due-sources": {"task": "auditui.events.tasks.pull_due_sources", "schedule": 30.0},
     # Upload jobs left RUNNING by a worker that died (AUDITUI_INGEST_JOB_STALE_S without progress).
     "requeue-stale-ingest-jobs": {"task": "auditui.events.tasks.requeue_stale_ingest_jobs", "schedule": 60.0},
+    # Cluster state: each cluster's state at midnight UTC, so rebuilds replay from there (taken
+    # after midnight so that events of the day before, shipped late, are in).
+    "snapshot-cluster-state": {
+        "task": "auditui.state.tasks.take_daily_snapshots",
+        "schedule": crontab(minute=41, hour=0),
+    },
     "purge-expired-events": {
         "task": "auditui.events.tasks.purge_expired_events",
         "schedule": crontab(minute=17, hour=3),

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "auditui.resources",
     "auditui.events",
     "auditui.policies",
+    "auditui.state",
 ]
 
 MIDDLEWARE = [
@@ -153,6 +154,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = AUDITUI_WEBHOOK_MAX_BYTES + 1024 * 1024
 # host endpoints: auditui.policies.kinds.BUILTIN); add others after it, e.g.
 # AUDITUI_POLICY_KINDS=default,ciliumnetworkpolicies.cilium.io
 AUDITUI_POLICY_KINDS = env_list("AUDITUI_POLICY_KINDS", ["default"])
+
+# --- cluster state -------------------------------------------------------------------------
+# Whether staged policies (Calico's StagedNetworkPolicy, StagedGlobalNetworkPolicy,
+# StagedKubernetesNetworkPolicy) count as applied to endpoints (Calico's
+# TIGERA_COMPLIANCE_INCLUDE_STAGED_NETWORK_POLICIES).
+AUDITUI_INCLUDE_STAGED_POLICIES = env_bool("AUDITUI_INCLUDE_STAGED_POLICIES", False)
 
 # --- Celery ------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")

@@ -8,6 +8,7 @@ from auditui.events import api as event_api
 from auditui.events import views as event_views
 from auditui.events.webhook import AuditWebhookView
 from auditui.policies import api as policy_api
+from auditui.state import api as state_api
 
 
 def healthz(request):
@@ -24,6 +25,7 @@ api_v1 = [
     path("policies", policy_api.PolicyListView.as_view(), name="api-policies"),
     path("policies/<str:resource>/<str:namespace>/<str:name>/changelog", policy_api.ChangelogView.as_view(),
          name="api-policy-changelog"),
+    path("endpoints", state_api.EndpointListView.as_view(), name="api-endpoints"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]
@@ -32,6 +34,7 @@ urlpatterns = [
     path("", event_views.overview, name="overview"),
     path("events/", include("auditui.events.urls")),
     path("policies/", include("auditui.policies.urls")),
+    path("endpoints/", include("auditui.state.urls")),
     path("api/v1/", include(api_v1)),
     path("healthz", healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(template_name="auth/login.html"), name="login"),

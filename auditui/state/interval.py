@@ -1,0 +1,82 @@
+"""Endpoints over an interval, worst case, as Calico's reports combine them (reference §3.2):
+*protected* and *Envoy enabled* must hold for as long as the endpoint existed in the interval;
+exposure to the internet or other namespaces counts if it held at any time; applied policies
+are the union. This is what inventory and network-access reports are built from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from auditui.events.normalize import AuditRecord
+from auditui.state import replay
+from auditui.state.cluster import ClusterState
+from auditui.state.endpoints import Endpoint, endpoint_of
+from auditui.state.exposure import Evaluator, Flags
+from auditui.state.rebuild import rebuild, state_events
+
+# Kinds whose change can change the flags of every pod (not only of the pod written).
+_POD_ONLY = ("pods",)
+_NAMESPACE_WIDE = ("namespaces", "serviceaccounts")
+
+
+def worst_case(flags: list[Flags]) -> Flags:
+    """Calico's combination of one endpoint's flags over an interval."""
+    return Flags(
+        ingress_protected=all(f.ingress_protected for f in flags),
+        egress_protected=all(f.egress_protected for f in flags),
+        ingress_from_internet=any(f.ingress_from_internet for f in flags),
+        egress_to_internet=any(f.egress_to_internet for f in flags),
+        ingress_from_other_namespace=any(f.ingress_from_other_namespace for f in flags),
+        egress_to_other_namespace=any(f.egress_to_other_namespace for f in flags),
+        envoy_enabled=all(f.envoy_enabled for f in flags),
+    )
+
+
+@dataclass
+class IntervalEndpoint:
+    endpoint: Endpoint  # as last seen in the interval
+    flags: Flags
+    applied: list[str] = field(default_factory=list)  # policy ids, in the order first seen
+
+    def add(self, endpoint: Endpoint, flags: Flags, applied: list[str]) -> None:
+        self.endpoint = endpoint
+        self.flags = worst_case([self.flags, flags])
+        self.applied += [p for p in applied if p not in self.applied]
+
+
+def endpoints_over(*, cluster: str, start: datetime, end: datetime,
+                   include_staged: bool = False) -> dict[tuple[str, str], IntervalEndpoint]:
+    """Every pod that existed at some time in [start, end), with its worst-case flags."""
+    state = rebuild(cluster, start, inclusive=False)
+    result: dict[tuple[str, str], IntervalEndpoint] = {}
+    _evaluate(state, set(state.entries("pods")), result, include_staged)
+    for record in state_events(cluster, start, end):
+        replay.apply(state, record)
+        _evaluate(state, _touched(state, record), result, include_staged)
+    return result
+
+
+def _touched(state: ClusterState, record: AuditRecord) -> set[tuple[str, str]]:
+    pods = set(state.entries("pods"))
+    if record.resource in _POD_ONLY and record.verb != "deletecollection":
+        return {(record.namespace, record.name)} & pods
+    if record.resource in _NAMESPACE_WIDE:
+        namespace = record.name if record.resource == "namespaces" else record.namespace
+        return {key for key in pods if key[0] == namespace}
+    return pods  # a policy, tier or network set: any pod may be concerned
+
+
+def _evaluate(state: ClusterState, keys: set[tuple[str, str]], result: dict[tuple[str, str], IntervalEndpoint],
+              include_staged: bool) -> None:
+    if not keys:
+        return
+    evaluator = Evaluator(state, include_staged=include_staged)
+    for key in sorted(keys):
+        endpoint = endpoint_of(state.entries("pods")[key])
+        evaluated = evaluator.evaluate(endpoint)
+        ids = [p.id for p in evaluated.applied]
+        if key in result:
+            result[key].add(endpoint, evaluated.flags, ids)
+        else:
+            result[key] = IntervalEndpoint(endpoint, replace(evaluated.flags), ids)
