@@ -14,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 
+from auditui.access.scope import RESERVED_CLUSTER, check_cluster_name
 from auditui.events.dropping import DropFilter
 from auditui.events.normalize import AuditRecord, RejectedRecord, normalize_event
 from auditui.events.reader import Decoded, decode_bytes, decode_lines, open_binary, text_lines
@@ -63,12 +64,18 @@ class IngestReport:
 
 
 class Ingestor:
-    """Feeds one cluster's documents to the store in batches; use as a context manager."""
+    """Feeds one cluster's documents to the store in batches; use as a context manager.
+
+    ``reserved_ok`` is for the trail alone (``auditui.events.trail``): every other way in is refused
+    the reserved cluster (``ReservedClusterError``), so that nobody can forge auditui's own record.
+    """
 
     def __init__(self, *, cluster: str, store: EventStore | None = None, batch_size: int | None = None,
-                 on_batch: Callable[[IngestReport], None] | None = None) -> None:
+                 on_batch: Callable[[IngestReport], None] | None = None, reserved_ok: bool = False) -> None:
         if not cluster:
             raise ValueError("a cluster name is required")
+        if not (reserved_ok and cluster == RESERVED_CLUSTER):
+            check_cluster_name(cluster)
         self.cluster = cluster
         self.store = store or get_store()
         self.batch_size = batch_size or settings.AUDITUI_INGEST_BATCH_SIZE or self.store.write_batch_size

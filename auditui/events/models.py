@@ -216,6 +216,16 @@ class PullSource(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.index_pattern} → {self.cluster})"
 
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from auditui.access.scope import ReservedClusterError, check_cluster_name
+
+        try:
+            check_cluster_name(self.cluster)
+        except ReservedClusterError as exc:
+            raise ValidationError({"cluster": str(exc)}) from exc
+
     @property
     def lag_seconds(self) -> float | None:
         """How far behind now the newest pulled event is (None before the first event)."""

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from auditui.access import throttle
 from auditui.events.ingest import IngestReport, ingest_path
 from auditui.events.models import IngestJob
 from auditui.events.store import StoreUnavailable, get_store
@@ -96,6 +97,7 @@ def purge_expired(now: datetime | None = None) -> int:
     indexed = store.index_objects()
     if indexed:
         log.info("indexed the days of %d objects stored before the object index existed", indexed)
+    throttle.purge_stale()
     refresh_statistics()
     return deleted
 

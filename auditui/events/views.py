@@ -11,8 +11,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from auditui.access.scope import scope_for
-from auditui.events import selectors, services
+from auditui.access.scope import ReservedClusterError, check_cluster_name, scope_for
+from auditui.events import selectors, services, trail
 from auditui.events.store import get_store
 
 
@@ -42,6 +42,14 @@ class UploadForm(forms.Form):
     )
     file = forms.FileField(help_text="JSON Lines, a JSON Event or EventList, optionally gzip-compressed.")
 
+    def clean_cluster(self) -> str:
+        cluster = self.cleaned_data["cluster"]
+        try:
+            check_cluster_name(cluster)
+        except ReservedClusterError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        return cluster
+
 
 @staff_member_required
 def upload(request: HttpRequest) -> HttpResponse:
@@ -51,6 +59,9 @@ def upload(request: HttpRequest) -> HttpResponse:
             cluster=form.cleaned_data["cluster"], file_name=form.cleaned_data["file"].name,
             content=form.cleaned_data["file"], user=request.user,
         )
+        trail.record(verb="create", resource="uploads", name=str(job.pk), request=request,
+                     request_object={"cluster": job.cluster, "fileName": job.file_name,
+                                     "size": form.cleaned_data["file"].size})
         messages.success(request, f"{job.file_name} is queued for ingest into cluster {job.cluster}.")
         return redirect("events:upload")
     from auditui.events.models import IngestJob
