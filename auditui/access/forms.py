@@ -29,9 +29,10 @@ class ThrottledLoginMixin:
             cleaned = super().clean()  # type: ignore[misc]
         except forms.ValidationError as exc:
             lock = throttle.record_failure(username, address)
-            if lock is not None:
-                self._refuse(username, lock)
-            self._announce(username, None, 401, "; ".join(exc.messages))
+            reason = " ".join(exc.messages)
+            self._announce(username, None, 401, f"{reason} {lock.message}" if lock else reason)
+            if lock is not None:  # this failure was the last one allowed: say so now
+                raise forms.ValidationError(lock.message, code="throttled") from exc
             raise
         throttle.record_success(username, address)
         self._announce(username, self.get_user(), 200, "")  # type: ignore[attr-defined]
