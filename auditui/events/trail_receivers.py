@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from django.apps import apps
 from django.contrib.auth.signals import user_logged_out
 from django.db import models
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
@@ -91,8 +92,13 @@ def _object(instance: models.Model, spec: Tracked, fields: dict[str, Any]) -> di
 
 # --- model changes ---------------------------------------------------------------------------
 
+def _spec(sender: type[models.Model]) -> Tracked | None:
+    # Proxies (DRF's admin edits tokens as TokenProxy) send signals as themselves.
+    return _tracked_models().get(sender._meta.concrete_model)
+
+
 def _before_save(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
-    spec = _tracked_models().get(sender)
+    spec = _spec(sender)
     if spec is None or instance._state.adding or kwargs.get("raw"):
         return
     old = sender._base_manager.filter(pk=instance.pk).first()
@@ -100,7 +106,7 @@ def _before_save(sender: type[models.Model], instance: models.Model, **kwargs: A
 
 
 def _after_save(sender: type[models.Model], instance: models.Model, created: bool, **kwargs: Any) -> None:
-    spec = _tracked_models().get(sender)
+    spec = _spec(sender)
     if spec is None or kwargs.get("raw"):
         return
     after = snapshot(instance, spec)
@@ -118,7 +124,7 @@ def _after_save(sender: type[models.Model], instance: models.Model, created: boo
 
 
 def _after_delete(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
-    spec = _tracked_models().get(sender)
+    spec = _spec(sender)
     if spec is None:
         return
     # What was deleted, as it was (its many-to-many rows are already gone, so they are not read).
@@ -184,7 +190,8 @@ def connect() -> None:
     from auditui.access.models import Scope
     from auditui.access.signals import login_attempted
 
-    for model in _tracked_models():
+    tracked = [m for m in apps.get_models() if m._meta.concrete_model in _tracked_models()]
+    for model in tracked:
         uid = f"auditui-trail-{model._meta.label_lower}"
         pre_save.connect(_before_save, sender=model, dispatch_uid=f"{uid}-pre")
         post_save.connect(_after_save, sender=model, dispatch_uid=f"{uid}-post")

@@ -245,3 +245,13 @@ def test_it_refuses_webhook_tokens_made_for_the_reserved_cluster_before(client):
                            content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {plain}")
     assert response.status_code == 401
     assert _trail() == []
+
+
+def test_it_records_api_tokens_made_in_the_admin(client, admin, django_capture_on_commit_callbacks):
+    client.force_login(admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/admin/authtoken/tokenproxy/add/", {"user": admin.pk})
+    assert response.status_code == 302
+    (event,) = _trail(resource="apitokens")
+    assert (event.verb, event.name, event.username) == ("create", "admin", "admin")
+    assert admin.auth_token.key.encode() not in orjson.dumps(event.raw)
