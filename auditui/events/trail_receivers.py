@@ -67,7 +67,9 @@ def _json_value(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, models.Model):
         return value.get_username() if hasattr(value, "get_username") else str(value)
-    return value
+    if value is None or isinstance(value, str | int | float | bool | list | dict):
+        return value
+    return str(value)  # anything else a field may hold (a UUID, a Decimal) as its text
 
 
 def snapshot(instance: models.Model, spec: Tracked) -> dict[str, Any]:
@@ -86,7 +88,8 @@ def snapshot(instance: models.Model, spec: Tracked) -> dict[str, Any]:
 
 def _object(instance: models.Model, spec: Tracked, fields: dict[str, Any]) -> dict[str, Any]:
     """A Kubernetes-shaped object, so that the changelog can diff its versions."""
-    return {"apiVersion": f"{trail.API_GROUP}/{trail.API_VERSION}", "kind": type(instance).__name__,
+    kind = instance._meta.concrete_model.__name__
+    return {"apiVersion": f"{trail.API_GROUP}/{trail.API_VERSION}", "kind": kind,
             "metadata": {"name": spec.name_of(instance)}, "spec": fields}
 
 
