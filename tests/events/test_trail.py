@@ -255,3 +255,12 @@ def test_it_records_api_tokens_made_in_the_admin(client, admin, django_capture_o
     (event,) = _trail(resource="apitokens")
     assert (event.verb, event.name, event.username) == ("create", "admin", "admin")
     assert admin.auth_token.key.encode() not in orjson.dumps(event.raw)
+
+
+def test_it_answers_the_events_api_with_the_trail_by_persona(client, admin, scoped_user, outsider):
+    client.post("/login/", {"username": "payments-viewer", "password": PASSWORD})  # a trail event
+    counts = {}
+    for user in (admin, scoped_user, outsider):
+        client.force_login(user)
+        counts[user.username] = client.get("/api/v1/events", {"cluster": "auditui"}).json()["count"]
+    assert counts == {"admin": 1, "payments-viewer": 0, "outsider": 0}
