@@ -1,9 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from auditui.access.forms import LoginForm
 from auditui.events import api as event_api
 from auditui.events import views as event_views
 from auditui.events.webhook import AuditWebhookView
@@ -27,7 +29,8 @@ api_v1 = [
          name="api-policy-changelog"),
     path("endpoints", state_api.EndpointListView.as_view(), name="api-endpoints"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # A page for people: sends them to the login page (the schema itself answers 401/403 to API clients).
+    path("docs/", login_required(SpectacularSwaggerView.as_view(url_name="schema")), name="swagger-ui"),
 ]
 
 urlpatterns = [
@@ -37,7 +40,8 @@ urlpatterns = [
     path("endpoints/", include("auditui.state.urls")),
     path("api/v1/", include(api_v1)),
     path("healthz", healthz, name="healthz"),
-    path("login/", auth_views.LoginView.as_view(template_name="auth/login.html"), name="login"),
+    path("login/", auth_views.LoginView.as_view(template_name="auth/login.html", authentication_form=LoginForm),
+         name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
 ]

@@ -10,3 +10,6 @@ from auditui.settings import *  # noqa: E402,F403
 
 # Fast hashing: tests create many users; production keeps Django's default.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Django's test client calls itself "testserver"; production defaults do not allow it.
+ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]  # noqa: F405

@@ -12,10 +12,20 @@ mkdir -p "$AUDITUI_DATA_DIR/logs"
 
 $BIN/python manage.py migrate --noinput
 $BIN/python manage.py collectstatic --noinput -v0
-# Demo data on first start only (the command is idempotent, but loading takes a minute).
+# Demo data on first start only (the command is idempotent, but loading takes a minute). The
+# logins are checked on every start: off loopback the known demo password is refused (replaced
+# by a generated one, printed, unless AUDITUI_ADMIN_PASSWORD is set, and it may not be "admin").
 if [ ! -e "$AUDITUI_DATA_DIR/.demo-loaded" ]; then
-  $BIN/python manage.py demo && touch "$AUDITUI_DATA_DIR/.demo-loaded"
+  # Two commands, not `demo && touch`: set -e does not stop on a failure left of &&.
+  $BIN/python manage.py demo --host "$HOST"
+  touch "$AUDITUI_DATA_DIR/.demo-loaded"
+else
+  $BIN/python manage.py demo --host "$HOST" --users-only
 fi
+case "$HOST" in
+  127.*|localhost|::1|"[::1]") LOGIN="admin / ${AUDITUI_ADMIN_PASSWORD:-admin}" ;;
+  *) LOGIN="admin with \$AUDITUI_ADMIN_PASSWORD or the password printed above" ;;
+esac
 
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
@@ -29,7 +39,7 @@ pids+=($!)
 cat <<MSG
 
   auditui is running: http://$HOST:$PORT/
-  log in as admin / ${AUDITUI_ADMIN_PASSWORD:-admin}  (or payments-viewer: sees namespace payments only)
+  log in as $LOGIN  (or payments-viewer: sees namespace payments only)
   worker and beat logs: $AUDITUI_DATA_DIR/logs/   Ctrl-C stops everything.
 
 MSG

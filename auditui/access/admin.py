@@ -3,9 +3,12 @@ from __future__ import annotations
 import secrets
 
 from django.contrib import admin, messages
-from django.utils import timezone
 
+from auditui.access.forms import AdminLoginForm
 from auditui.access.models import TOKEN_PREFIX, IngestToken, Scope, hash_token
+
+# The admin's login counts and throttles failures like the site's (auditui.access.throttle).
+admin.site.login_form = AdminLoginForm
 
 
 @admin.register(Scope)
@@ -31,5 +34,8 @@ class IngestTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke selected tokens")
     def revoke(self, request, queryset) -> None:
-        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
-        self.message_user(request, f"{count} token(s) revoked.")
+        # One save per token rather than one UPDATE: each revocation is a change the trail records.
+        tokens = list(queryset.filter(revoked_at__isnull=True))
+        for token in tokens:
+            token.revoke()
+        self.message_user(request, f"{len(tokens)} token(s) revoked.")

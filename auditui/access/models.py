@@ -8,9 +8,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+
+from auditui.access.scope import ReservedClusterError, check_cluster_name, is_reserved_cluster
 
 TOKEN_PREFIX = "aui_"
 
@@ -74,9 +77,17 @@ class IngestToken(models.Model):
         state = "revoked" if self.revoked_at else "active"
         return f"{self.prefix}… ({self.cluster}, {state})"
 
+    def clean(self) -> None:
+        try:
+            check_cluster_name(self.cluster)
+        except ReservedClusterError as exc:
+            raise ValidationError({"cluster": str(exc)}) from exc
+
     @classmethod
     def issue(cls, *, cluster: str, description: str = "") -> tuple[IngestToken, str]:
-        """Create a token; the plain text is returned once and never stored."""
+        """Create a token; the plain text is returned once and never stored. Raises
+        ``ReservedClusterError`` for the trail's cluster."""
+        check_cluster_name(cluster)
         plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
         token = cls.objects.create(
             cluster=cluster, description=description, prefix=plain[:12], token_hash=hash_token(plain)
@@ -86,6 +97,8 @@ class IngestToken(models.Model):
     @classmethod
     def authenticate(cls, plain: str) -> IngestToken | None:
         token = cls.objects.active().filter(token_hash=hash_token(plain)).first()
+        if token is not None and is_reserved_cluster(token.cluster):
+            return None  # made before the name was reserved: it must not write into the trail
         if token is not None:
             # At most one write a minute per token, not one per webhook call.
             now = timezone.now()
@@ -97,3 +110,20 @@ class IngestToken(models.Model):
         if self.revoked_at is None:
             self.revoked_at = timezone.now()
             self.save(update_fields=["revoked_at"])
+
+
+class LoginThrottle(models.Model):
+    """Failed logins of one user name from one address (``auditui.access.throttle``). A table, not
+    the cache: the web workers are separate processes and must count the same failures."""
+
+    username = models.CharField(max_length=150)
+    address = models.CharField(max_length=64)
+    failures = models.PositiveIntegerField(default=0)
+    window_start = models.DateTimeField()
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["username", "address"], name="login_throttle_key")]
+
+    def __str__(self) -> str:
+        return f"{self.username} from {self.address}: {self.failures} failures"

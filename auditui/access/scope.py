@@ -5,6 +5,10 @@ filter (``auditui.events.store``). A scope is a set of grants, each a list of cl
 and a list of namespace patterns (``*`` and ``?`` wildcards). Namespace pattern ``*`` means the
 whole cluster, including cluster-scoped objects (those without a namespace); any narrower
 pattern only reaches namespaced objects.
+
+The cluster ``auditui`` (``RESERVED_CLUSTER``) holds auditui's own audit trail: logins, exports,
+uploads and changes to scopes and tokens. Wildcard cluster patterns (``*``, ``prod-*``) never
+match it; only a grant that names it exactly does (superusers see everything).
 """
 
 from __future__ import annotations
@@ -17,6 +21,38 @@ from auditui.wildcards import shell_wildcard
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+RESERVED_CLUSTER = "auditui"
+
+
+def is_reserved_cluster(name: str) -> bool:
+    """The trail's cluster, in any case or padding: nobody may ingest into it by another spelling
+    either (a viewer would take ``Auditui`` for the trail)."""
+    return (name or "").strip().lower() == RESERVED_CLUSTER
+
+
+class ReservedClusterError(ValueError):
+    """Events from outside may not go into auditui's own trail: nobody can forge it."""
+
+    def __init__(self, cluster: str) -> None:
+        super().__init__(f"cluster {cluster!r} is reserved for auditui's own audit trail: choose another name")
+
+
+def check_cluster_name(cluster: str) -> None:
+    """For every way events come in from outside (ingest tokens, uploads, pull sources, files)."""
+    if is_reserved_cluster(cluster):
+        raise ReservedClusterError(cluster)
+
+
+def is_wildcard(pattern: str) -> bool:
+    return "*" in pattern or "?" in pattern
+
+
+def cluster_matches(cluster: str, patterns: tuple[str, ...]) -> bool:
+    """Whether a grant's cluster patterns cover ``cluster``; the reserved one only by its name."""
+    if cluster == RESERVED_CLUSTER:
+        return RESERVED_CLUSTER in patterns
+    return any(_matches(cluster, p) for p in patterns)
 
 
 def _matches(text: str, pattern: str) -> bool:
@@ -35,7 +71,7 @@ class Grant:
         return "*" in self.namespaces
 
     def allows(self, cluster: str, namespace: str) -> bool:
-        if not any(_matches(cluster, p) for p in self.clusters):
+        if not cluster_matches(cluster, self.clusters):
             return False
         if self.cluster_wide:
             return True
@@ -67,7 +103,7 @@ class ViewerScope:
     def allows_cluster_wide(self, cluster: str) -> bool:
         """May see cluster-scoped objects of this cluster (e.g. GlobalNetworkPolicies)."""
         return self.everything or any(
-            g.cluster_wide and any(_matches(cluster, p) for p in g.clusters) for g in self.grants
+            g.cluster_wide and cluster_matches(cluster, g.clusters) for g in self.grants
         )
 
 

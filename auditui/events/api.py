@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from auditui.access.scope import scope_for
-from auditui.events import search
+from auditui.events import search, trail
 from auditui.events.representation import record_json
 from auditui.events.store import StoreError, get_store
 
@@ -170,7 +170,10 @@ class ExportView(EventsApiView):
             body, content_type = export.json_chunks(records), "application/json"
         response = StreamingHttpResponse(body, content_type=f"{content_type}; charset=utf-8")
         stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
-        response["Content-Disposition"] = f'attachment; filename="auditui-events-{stamp}.{fmt}"'
+        file_name = f"auditui-events-{stamp}.{fmt}"
+        trail.record_export(request, file_name=file_name, query=q, rows=min(total, cap), total=total,
+                            columns=columns)
+        response["Content-Disposition"] = f'attachment; filename="{file_name}"'
         response["X-Export-Total"] = str(total)
         response["X-Export-Rows"] = str(min(total, cap))
         response["X-Export-Truncated"] = "true" if total > cap else "false"

@@ -28,3 +28,6 @@ class EventsConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(ensure_rollup_triggers, sender=self)
+        from auditui.events import trail_receivers
+
+        trail_receivers.connect()

@@ -16,6 +16,7 @@ from typing import Any
 from django.db.models import F, Q
 from django.utils import timezone
 
+from auditui.access.scope import RESERVED_CLUSTER
 from auditui.events.models import DropRule
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,8 @@ class DropFilter:
         self.counts: Counter[int] = Counter()
         self.errors: Counter[int] = Counter()
         self.last_errors: dict[int, str] = {}
+        if cluster == RESERVED_CLUSTER:
+            return  # auditui's own trail: no rule may silence the record of what people did to auditui
         rows = list(DropRule.objects.filter(Q(cluster="") | Q(cluster=cluster), enabled=True).order_by("name"))
         if rows:
             self._compile(rows)

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 
+from auditui.access.scope import RESERVED_CLUSTER, check_cluster_name
 from auditui.events.dropping import DropFilter
 from auditui.events.normalize import AuditRecord, RejectedRecord, normalize_event
 from auditui.events.reader import Decoded, decode_bytes, decode_lines, open_binary, text_lines
@@ -68,13 +69,18 @@ class Ingestor:
     """Feeds one cluster's documents to the store in batches; use as a context manager.
 
     ``source`` says how the events came in (see ``auditui.events.provenance``); every record
-    stored by this ingestor carries it.
+    stored by this ingestor carries it. ``reserved_ok`` is for the trail alone
+    (``auditui.events.trail``): every other way in is refused the reserved cluster
+    (``ReservedClusterError``), so that nobody can forge auditui's own record.
     """
 
     def __init__(self, *, cluster: str, store: EventStore | None = None, batch_size: int | None = None,
-                 on_batch: Callable[[IngestReport], None] | None = None, source: str = "") -> None:
+                 on_batch: Callable[[IngestReport], None] | None = None, source: str = "",
+                 reserved_ok: bool = False) -> None:
         if not cluster:
             raise ValueError("a cluster name is required")
+        if not (reserved_ok and cluster == RESERVED_CLUSTER):
+            check_cluster_name(cluster)
         self.cluster = cluster
         self.source = source[:SOURCE_MAX_LEN]
         self.store = store or get_store()

@@ -262,7 +262,13 @@ class PullSource(models.Model):
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 
+        from auditui.access.scope import ReservedClusterError, check_cluster_name
         from auditui.events.pull_secrets import SecretRefused, check_password_env, check_password_file
+
+        try:
+            check_cluster_name(self.cluster)
+        except ReservedClusterError as exc:
+            raise ValidationError({"cluster": str(exc)}) from exc
 
         if self.password_env and self.password_file:
             raise ValidationError("Give the password either as an environment variable or as a file, not both.")

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 DEMO = "demo"
 SIMULATOR = "simulator"
+# auditui's own audit trail (auditui.events.trail), written by auditui itself.
+TRAIL = "auditui:trail"
 
 
 def webhook(token: IngestToken) -> str:

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from django.db.models import F, Q
 from django.utils import timezone
 
+from auditui.access.scope import ReservedClusterError
 from auditui.events import provenance
 from auditui.events.ingest import Ingestor
 from auditui.events.models import PullSource
@@ -91,7 +92,10 @@ def pull(source: PullSource, *, client=None, max_batches: int = MAX_BATCHES_PER_
     client = client or make_client(source)
     checkpoint = list(source.checkpoint or [])
     batches = read = 0
-    ingestor = Ingestor(cluster=source.cluster, batch_size=source.batch_size, source=provenance.pull(source))
+    try:
+        ingestor = Ingestor(cluster=source.cluster, batch_size=source.batch_size, source=provenance.pull(source))
+    except ReservedClusterError as exc:  # a source saved before the name was reserved
+        raise PullError(str(exc)) from exc
     for _ in range(max_batches):
         try:
             response = client.search(index=source.index_pattern, body=search_body(source, checkpoint))

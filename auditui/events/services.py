@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from auditui.access import throttle
 from auditui.events import provenance
 from auditui.events.ingest import IngestReport, ingest_path
 from auditui.events.models import IngestJob
@@ -219,6 +220,7 @@ def purge_expired(now: datetime | None = None) -> int:
     indexed = store.index_objects()
     if indexed:
         log.info("indexed the days of %d objects stored before the object index existed", indexed)
+    throttle.purge_stale()
     refresh_statistics()
     return deleted
 

@@ -11,8 +11,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from auditui.access.scope import scope_for
-from auditui.events import safe_json, selectors, services
+from auditui.access.scope import ReservedClusterError, check_cluster_name, scope_for
+from auditui.events import safe_json, selectors, services, trail
 from auditui.events.store import get_store
 
 
@@ -47,6 +47,10 @@ class UploadForm(forms.Form):
 
     def clean_cluster(self) -> str:
         cluster = self.cleaned_data["cluster"]
+        try:
+            check_cluster_name(cluster)
+        except ReservedClusterError as exc:
+            raise forms.ValidationError(str(exc)) from exc
         refusal = services.upload_refusal(self.user, cluster)
         if refusal:
             raise forms.ValidationError(refusal)
@@ -63,6 +67,9 @@ def upload(request: HttpRequest) -> HttpResponse:
             cluster=form.cleaned_data["cluster"], file_name=form.cleaned_data["file"].name,
             content=form.cleaned_data["file"], user=request.user,
         )
+        trail.record(verb="create", resource="uploads", name=str(job.pk), request=request,
+                     request_object={"cluster": job.cluster, "fileName": job.file_name,
+                                     "size": form.cleaned_data["file"].size})
         messages.success(request, f"{job.file_name} is queued for ingest into cluster {job.cluster}.")
         return redirect("events:upload")
     return render(request, "events/upload.html", {"form": form, "jobs": services.jobs_for(request.user)[:20]})

@@ -54,3 +54,23 @@ def test_it_matches_wildcards_case_sensitively():
     assert scope.allows("prod-1", "team-a")
     assert not scope.allows("prod-10", "team-a")
     assert not scope.allows("prod-1", "Team-a")
+
+
+def test_it_keeps_the_reserved_cluster_from_wildcard_patterns():
+    from auditui.access.scope import RESERVED_CLUSTER
+
+    wild = ViewerScope(grants=(Grant(clusters=("*", "audit*", "auditu?"), namespaces=("*",)),))
+    assert wild.allows("prod", "") and not wild.allows(RESERVED_CLUSTER, "")
+    assert not wild.allows_cluster_wide(RESERVED_CLUSTER)
+    named = ViewerScope(grants=(Grant(clusters=("prod-*", RESERVED_CLUSTER), namespaces=("*",)),))
+    assert named.allows(RESERVED_CLUSTER, "") and named.allows_cluster_wide(RESERVED_CLUSTER)
+    assert ViewerScope.all().allows(RESERVED_CLUSTER, "")
+
+
+def test_it_reserves_the_trails_cluster_in_any_spelling():
+    from auditui.access.scope import ReservedClusterError, check_cluster_name
+
+    for name in ("auditui", "AuditUI", " auditui "):
+        with pytest.raises(ReservedClusterError, match="reserved for auditui's own audit trail"):
+            check_cluster_name(name)
+    check_cluster_name("auditui-staging")

@@ -112,3 +112,42 @@ def test_demo_creates_the_logins(monkeypatch, django_user_model):
     scope = Scope.objects.get(users=viewer)
     assert scope.namespaces == "payments" and scope.clusters == "*"
     assert "payments-viewer" in out and "s3cret-demo" not in out
+
+
+@pytest.mark.django_db
+def test_demo_generates_a_password_off_loopback(monkeypatch, django_user_model):
+    monkeypatch.delenv("AUDITUI_ADMIN_PASSWORD", raising=False)
+    out, _ = _run("demo", host="0.0.0.0", users_only=True)
+    admin = django_user_model.objects.get(username="admin")
+    assert not admin.check_password("admin")
+    shown = out.split("admin / ", 1)[1].split()[0]
+    assert len(shown) >= 16 and admin.check_password(shown)
+    assert django_user_model.objects.get(username="payments-viewer").check_password(shown)
+
+
+@pytest.mark.django_db
+def test_demo_replaces_the_known_password_of_earlier_loopback_runs(monkeypatch, django_user_model):
+    monkeypatch.delenv("AUDITUI_ADMIN_PASSWORD", raising=False)
+    _run("demo", users_only=True)  # make run on 127.0.0.1 first: admin / admin
+    assert django_user_model.objects.get(username="admin").check_password("admin")
+    monkeypatch.setenv("AUDITUI_ADMIN_PASSWORD", "a long and uncommon passphrase")
+    out, _ = _run("demo", host="10.0.0.5", users_only=True)
+    assert django_user_model.objects.get(username="admin").check_password("a long and uncommon passphrase")
+    assert "a long and uncommon passphrase" not in out
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("password", ["admin", "12345678901"])
+def test_demo_refuses_a_known_or_weak_password_off_loopback(monkeypatch, django_user_model, password):
+    monkeypatch.setenv("AUDITUI_ADMIN_PASSWORD", password)
+    with pytest.raises(CommandError, match="AUDITUI_ADMIN_PASSWORD"):
+        _run("demo", host="auditui.example.com", users_only=True)
+    assert not django_user_model.objects.filter(username="admin").exists()
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.1.2.3", "localhost", "::1", "[::1]"])
+def test_demo_keeps_the_demo_password_on_loopback(monkeypatch, host):
+    from auditui.events.management.commands.demo import demo_password
+
+    monkeypatch.delenv("AUDITUI_ADMIN_PASSWORD", raising=False)
+    assert demo_password(host) == ("admin", False)

@@ -37,7 +37,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from auditui.access.scope import Grant, ViewerScope
+from auditui.access.scope import RESERVED_CLUSTER, Grant, ViewerScope, is_wildcard
 from auditui.events.normalize import AuditRecord
 from auditui.events.query.errors import QueryError
 from auditui.events.query.fields import COLUMNS, TEXT_SEARCH_COLUMNS, column_for, value_for_key
@@ -344,8 +344,19 @@ def _shell_patterns(field: str, patterns: Sequence[str]) -> dict:
     return any_of(parts)
 
 
+def _clusters(patterns: Sequence[str]) -> dict:
+    """Cluster patterns as ``access.scope.cluster_matches`` reads them (``sql._clusters_q``'s twin):
+    wildcards never reach the reserved cluster, only its name does."""
+    exact = sorted({p for p in patterns if not is_wildcard(p)})
+    wild = [p for p in patterns if is_wildcard(p)]
+    parts = [{"terms": {"cluster": exact}}] if exact else []
+    if wild:
+        parts.append(all_of([_shell_patterns("cluster", wild), negate(_term("cluster", RESERVED_CLUSTER))]))
+    return any_of(parts)
+
+
 def _grant(grant: Grant) -> dict:
-    parts = [_shell_patterns("cluster", grant.clusters)]
+    parts = [_clusters(grant.clusters)]
     if not grant.cluster_wide:
         parts += [negate(_term("namespace", "")), _shell_patterns("namespace", grant.namespaces)]
     return all_of(parts)

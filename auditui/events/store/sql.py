@@ -13,7 +13,7 @@ from django.db import connections, transaction
 from django.db.models import Avg, Count, Func, IntegerField, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
-from auditui.access.scope import Grant, ViewerScope
+from auditui.access.scope import RESERVED_CLUSTER, Grant, ViewerScope, is_wildcard
 from auditui.events.models import AuditEvent
 from auditui.events.normalize import AuditRecord
 from auditui.events.query.patterns import shell_pattern
@@ -76,8 +76,18 @@ def _patterns_q(field: str, patterns: Iterable[str]) -> Q:
     return q
 
 
+def _clusters_q(patterns: tuple[str, ...]) -> Q:
+    """Cluster patterns as ``access.scope.cluster_matches`` reads them: wildcards never reach the
+    reserved cluster (auditui's own trail), only its name does."""
+    wild = [p for p in patterns if is_wildcard(p)]
+    q = Q(cluster__in=[p for p in patterns if not is_wildcard(p)])
+    if wild:
+        q |= _patterns_q("cluster", wild) & ~Q(cluster=RESERVED_CLUSTER)
+    return q
+
+
 def _grant_q(grant: Grant) -> Q:
-    q = _patterns_q("cluster", grant.clusters)
+    q = _clusters_q(grant.clusters)
     if not grant.cluster_wide:
         q &= ~Q(namespace="") & _patterns_q("namespace", grant.namespaces)
     return q

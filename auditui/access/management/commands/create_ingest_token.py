@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from auditui.access.models import IngestToken
+from auditui.access.scope import ReservedClusterError
 
 
 class Command(BaseCommand):
@@ -15,7 +16,10 @@ class Command(BaseCommand):
         parser.add_argument("--description", default="", help="a note, e.g. which API server uses it")
 
     def handle(self, *args, **options) -> None:
-        token, plain = IngestToken.issue(cluster=options["cluster"], description=options["description"])
+        try:
+            token, plain = IngestToken.issue(cluster=options["cluster"], description=options["description"])
+        except ReservedClusterError as exc:
+            raise CommandError(str(exc)) from exc
         self.stderr.write(
             f"ingest token {token.prefix}… for cluster {token.cluster}; it is shown once, store it now:"
         )

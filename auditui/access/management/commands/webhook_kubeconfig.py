@@ -8,6 +8,7 @@ import yaml
 from django.core.management.base import BaseCommand, CommandError
 
 from auditui.access.models import IngestToken
+from auditui.access.scope import ReservedClusterError, check_cluster_name
 
 
 def webhook_kubeconfig(*, url: str, token: str, cluster: str, ca_file: str | None = None) -> dict:
@@ -36,6 +37,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         url = options["url"]
+        try:
+            check_cluster_name(options["cluster"])
+        except ReservedClusterError as exc:
+            raise CommandError(str(exc)) from exc
         if not url.startswith(("http://", "https://")) or not urlsplit(url).hostname:
             raise CommandError(f"--url {url!r} must start with http:// or https:// and name a host")
         token = options["token"]

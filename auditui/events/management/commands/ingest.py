@@ -8,6 +8,7 @@ from pathlib import Path
 import orjson
 from django.core.management.base import BaseCommand, CommandError
 
+from auditui.access.scope import ReservedClusterError, check_cluster_name
 from auditui.events import provenance
 from auditui.events.ingest import Ingestor, IngestReport
 from auditui.events.reader import TrackedReader, decode_lines, open_raw, text_lines, uncompressed
@@ -34,6 +35,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
+        try:
+            check_cluster_name(options["cluster"])
+        except ReservedClusterError as exc:
+            raise CommandError(str(exc)) from exc
         total = IngestReport()
         unreadable: list[str] = []
         for path in options["paths"]:
