@@ -40,7 +40,7 @@ def _key(username: str, address: str) -> dict[str, str]:
 def lock_for(username: str, address: str) -> Lock | None:
     """The lock on this pair, if there is one now."""
     row = LoginThrottle.objects.filter(**_key(username, address), locked_until__gt=timezone.now()).first()
-    return Lock(row.locked_until) if row is not None else None
+    return Lock(row.locked_until) if row is not None and row.locked_until is not None else None
 
 
 def record_failure(username: str, address: str) -> Lock | None:

@@ -88,7 +88,7 @@ def snapshot(instance: models.Model, spec: Tracked) -> dict[str, Any]:
 
 def _object(instance: models.Model, spec: Tracked, fields: dict[str, Any]) -> dict[str, Any]:
     """A Kubernetes-shaped object, so that the changelog can diff its versions."""
-    kind = instance._meta.concrete_model.__name__
+    kind = (instance._meta.concrete_model or type(instance)).__name__
     return {"apiVersion": f"{trail.API_GROUP}/{trail.API_VERSION}", "kind": kind,
             "metadata": {"name": spec.name_of(instance)}, "spec": fields}
 
@@ -97,7 +97,7 @@ def _object(instance: models.Model, spec: Tracked, fields: dict[str, Any]) -> di
 
 def _spec(sender: type[models.Model]) -> Tracked | None:
     # Proxies (DRF's admin edits tokens as TokenProxy) send signals as themselves.
-    return _tracked_models().get(sender._meta.concrete_model)
+    return _tracked_models().get(sender._meta.concrete_model or sender)
 
 
 def _before_save(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
@@ -105,7 +105,7 @@ def _before_save(sender: type[models.Model], instance: models.Model, **kwargs: A
     if spec is None or instance._state.adding or kwargs.get("raw"):
         return
     old = sender._base_manager.filter(pk=instance.pk).first()
-    instance._trail_before = snapshot(old, spec) if old is not None else None
+    instance._trail_before = snapshot(old, spec) if old is not None else None  # type: ignore[attr-defined]
 
 
 def _after_save(sender: type[models.Model], instance: models.Model, created: bool, **kwargs: Any) -> None:
@@ -114,7 +114,7 @@ def _after_save(sender: type[models.Model], instance: models.Model, created: boo
         return
     after = snapshot(instance, spec)
     before = getattr(instance, "_trail_before", None)
-    instance._trail_before = None
+    instance._trail_before = None  # type: ignore[attr-defined]
     if created or before is None:
         changed, verb = after, "create"
     else:
@@ -145,10 +145,10 @@ def _scope_members_changed(sender: Any, instance: models.Model, action: str, rev
     if action == "pre_clear":
         # Who is about to be removed: after the clear, nothing says.
         if reverse:
-            cleared = {s.pk: [_member_name(instance)] for s in instance.audit_scopes.all()}
+            cleared = {s.pk: [_member_name(instance)] for s in instance.audit_scopes.all()}  # type: ignore[attr-defined]
         else:
             cleared = {instance.pk: [_member_name(m) for m in getattr(instance, field).all()]}
-        instance._trail_cleared = cleared
+        instance._trail_cleared = cleared  # type: ignore[attr-defined]
         return
     if action == "post_clear":
         changes = getattr(instance, "_trail_cleared", {})
