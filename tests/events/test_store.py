@@ -365,14 +365,15 @@ def test_it_counts_each_clusters_events_for_the_overview(store):
 
 # --- search engines only ------------------------------------------------------------------
 
-def test_it_raises_on_write_errors_other_than_duplicates(engine_store):
-    from auditui.events.store.search_engine import SearchEngineError
-
+def test_it_rejects_alone_a_record_the_engine_refuses(engine_store):
+    # Issue 12: a refused item used to fail the whole write (and the webhook with it).
     good = audit_event()
     bad = normalize_event(audit_event(), cluster="c1")
     bad.response_code = "not a number"  # the index mapping (long) refuses it
-    with pytest.raises(SearchEngineError, match="1 of 2 events were not stored"):
-        engine_store.write([normalize_event(good, cluster="c1"), bad])
+    result = engine_store.write([normalize_event(good, cluster="c1"), bad])
+    assert (result.ingested, result.duplicates) == (1, 0)
+    ((index, reason),) = result.rejected
+    assert index == 1 and "the search engine refused it: mapper_parsing_exception" in reason
     assert _write(engine_store, [good]).duplicates == 1
 
 

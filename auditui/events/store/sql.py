@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import orjson
 from django.core.exceptions import EmptyResultSet
-from django.db import connections, transaction
+from django.db import DataError, IntegrityError, connections, transaction
 from django.db.models import Avg, Count, Func, IntegerField, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -102,6 +102,14 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
 
 
 _JSON_COLUMNS = frozenset({"user_groups", "source_ips", "raw"})
+# What the database (or the driver, adapting a value) raises for a value it cannot hold.
+_RECORD_ERRORS = (DataError, IntegrityError, ValueError, TypeError, OverflowError, RecursionError)
+
+
+def _reason(exc: Exception) -> str:
+    """The database's first line, short (it can quote the whole value)."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text if len(text) <= 200 else text[:197] + "..."
 
 
 def _json_text(value) -> str:
@@ -172,12 +180,28 @@ class SqlEventStore(EventStore):
         most of the cost of ingest."""
         if not records:
             return WriteResult()
+        inserted, rejected = self._insert(records, 0)
+        return WriteResult(ingested=inserted, duplicates=len(records) - inserted - len(rejected),
+                           rejected=tuple(rejected))
+
+    def _insert(self, records: Sequence[AuditRecord], offset: int) -> tuple[int, list[tuple[int, str]]]:
+        """Insert in one transaction; when the database refuses a value, insert each half on its
+        own (bisecting down to the one record at fault), so that a refused record is rejected
+        alone and never takes its batch with it. An outage (OperationalError) is not bisected:
+        it fails every half alike, and ingest reports the store unavailable."""
         connection = connections[AuditEvent.objects.db]
-        sql, rows = _insert_statement(connection, records)
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.executemany(sql, rows)
-            inserted = cursor.rowcount
-        return WriteResult(ingested=inserted, duplicates=len(records) - inserted)
+        try:
+            sql, rows = _insert_statement(connection, records)
+            with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+                cursor.executemany(sql, rows)
+                return cursor.rowcount, []
+        except _RECORD_ERRORS as exc:
+            if len(records) == 1:
+                return 0, [(offset, f"the database refused it: {_reason(exc)}")]
+        middle = len(records) // 2
+        first, first_rejected = self._insert(records[:middle], offset)
+        second, second_rejected = self._insert(records[middle:], offset + middle)
+        return first + second, first_rejected + second_rejected
 
     def purge(self, *, before: datetime) -> int:
         deleted = 0
