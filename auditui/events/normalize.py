@@ -74,6 +74,12 @@ class AuditRecord:
         return has_body(self.raw, "responseObject")
 
     @property
+    def sanitized(self) -> list[str]:
+        """What ingest changed to make the event storable (``sanitize``), as noted in the event."""
+        notes = self.raw.get(SANITIZED_KEY) if isinstance(self.raw, dict) else None
+        return [note for note in notes if isinstance(note, str)] if isinstance(notes, list) else []
+
+    @property
     def key(self) -> tuple[str, str, str]:
         """The identity that makes ingest idempotent."""
         return (self.cluster, self.audit_id, self.stage)

@@ -18,7 +18,7 @@ from typing import IO, Any
 
 import orjson
 
-from auditui.events.sanitize import MAX_DEPTH, MAX_INT_DIGITS
+from auditui.events.sanitize import MAX_DEPTH, MAX_INT_DIGITS, NumberText
 
 GZIP_MAGIC = b"\x1f\x8b"
 # A multi-line document larger than this is rejected instead of growing without bound.
@@ -49,16 +49,16 @@ def _is_plain(text: str | bytes) -> bool:
 
 def _parse_int(text: str) -> int | str:
     # Python refuses int() of more than 4,300 digits; no store takes more than 1,000 anyway.
-    return int(text) if len(text.lstrip("-")) <= MAX_INT_DIGITS else text
+    return int(text) if len(text.lstrip("-")) <= MAX_INT_DIGITS else NumberText(text)
 
 
 def _parse_float(text: str) -> float | str:
     value = float(text)
-    return value if value not in (float("inf"), float("-inf")) else text
+    return value if value not in (float("inf"), float("-inf")) else NumberText(text)
 
 
 def _parse_constant(text: str) -> str:
-    return text  # NaN, Infinity, -Infinity: not JSON, kept as the text that was sent
+    return NumberText(text)  # NaN, Infinity, -Infinity: not JSON, kept as the text that was sent
 
 
 _LENIENT = json.JSONDecoder(parse_int=_parse_int, parse_float=_parse_float, parse_constant=_parse_constant)

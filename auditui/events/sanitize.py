@@ -6,8 +6,9 @@ Some values decode fine but no store (or no reader of the stored copy) can take 
   the six characters ``\\u0000`` (escaped, so what was sent can still be read off the copy).
 * lone surrogates (``"\\ud800"``): not UTF-8; PostgreSQL and orjson refuse them. Stored as U+FFFD.
 * non-finite numbers (``1e400``, ``NaN``, ``Infinity``): not JSON; stored as their text.
-* integers of more than ``MAX_INT_DIGITS`` digits: OpenSearch refuses numbers longer than 1,000
-  characters, Python's int/str conversion stops at 4,300 digits. Stored as their text.
+* integers beyond 64 bits: orjson (pages, exports) refuses them, OpenSearch refuses numbers
+  longer than 1,000 characters, Python's int/str conversion stops at 4,300 digits. Stored as
+  their text (the reader keeps those of more than ``MAX_INT_DIGITS`` digits as ``NumberText``).
 * nesting deeper than ``MAX_DEPTH``: orjson (pages, exports, the API) refuses more than 255
   levels. The deeper subtree is replaced by a marker string saying so; the rest is kept.
 
@@ -22,13 +23,17 @@ from typing import Any
 
 SANITIZED_KEY = "auditui.sanitized"
 MAX_DEPTH = 200
-# Digits in the text of an integer; more and it is kept as text. 3,000 bits is about 900 digits,
-# under OpenSearch's 1,000-character limit on a number.
-MAX_INT_BITS = 3000
+# Integers every reader of the stored copy takes (orjson: signed 64 bits, or unsigned).
+MIN_INT, MAX_INT = -(2**63), 2**64 - 1
+# Digits of an integer the reader turns into an int at all (Python stops at 4,300).
 MAX_INT_DIGITS = 900
 DEPTH_MARKER = f"[auditui: cut here, nested deeper than {MAX_DEPTH} levels]"
 # Notes kept per event: a hostile event can hold a million bad strings, one note per kind is enough.
 MAX_NOTES = 20
+
+
+class NumberText(str):
+    """A number the reader could not (or should not) make a Python number, kept as its text."""
 
 
 class _Notes:
@@ -41,7 +46,8 @@ class _Notes:
         if kind in self._kinds or len(self.items) >= MAX_NOTES:
             return
         self._kinds.add(kind)
-        self.items.append(f"{what} at {path or '(top)'}")
+        shown = path if len(path) <= 120 else f"{path[:117]}..."
+        self.items.append(f"{what} at {shown or '(top)'}")
 
 
 def _clean_text(text: str, path: str, notes: _Notes) -> str:
@@ -65,11 +71,15 @@ def _clean_scalar(value: Any, path: str, notes: _Notes) -> Any:
     kind = type(value)
     if kind is str:
         return _clean_text(value, path, notes)
+    if kind is NumberText:
+        shown = value if len(value) <= 20 else f"{value[:12]}... ({len(value)} characters)"
+        notes.add("number", path, f"number {shown} (beyond what stores hold) stored as text")
+        return str(value)
     if kind is float and not math.isfinite(value):
         notes.add("float", path, f"number {value!r} (not finite) stored as text")
         return repr(value)
-    if kind is int and value.bit_length() > MAX_INT_BITS:
-        notes.add("int", path, f"integer of more than {MAX_INT_DIGITS} digits stored as text")
+    if kind is int and not MIN_INT <= value <= MAX_INT:
+        notes.add("int", path, "integer beyond 64 bits stored as text")
         return _int_text(value)
     return value
 
@@ -104,7 +114,7 @@ def _needs_cleaning(value: Any) -> bool:
         elif kind is float:
             if not math.isfinite(item):
                 return True
-        elif kind is int and item.bit_length() > MAX_INT_BITS:
+        elif (kind is int and not MIN_INT <= item <= MAX_INT) or kind is NumberText:
             return True
     return False
 

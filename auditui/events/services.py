@@ -55,7 +55,8 @@ def run_ingest_job(job_id: int) -> IngestJob | None:
         return None
     job = IngestJob.objects.get(pk=job_id)
     try:
-        report = ingest_path(job.path, cluster=job.cluster, on_batch=lambda r: _record_progress(job_id, r))
+        report = ingest_path(job.path, cluster=job.cluster, on_batch=lambda r: _record_progress(job_id, r),
+                             searchable=True)
     except (OSError, EOFError, zlib.error) as exc:
         job.status, job.error = IngestJob.Status.FAILED, f"cannot read {job.file_name}: {exc}"
     except StoreUnavailable as exc:

@@ -66,6 +66,7 @@ class Command(BaseCommand):
             cluster=options["cluster"],
             batch_size=options["batch_size"],
             on_batch=lambda report: progress.update(tracked.position, report.seen),
+            searchable=True,  # what the summary counts, a search finds once the command returns
         )
         try:
             with ingestor:
