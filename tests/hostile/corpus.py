@@ -113,7 +113,7 @@ def _keys(index: int) -> list[Case]:
                                                       "$": {"": {".": "."}}}, **{"": 1, "a.b": 2, "$x": 3}),
         Case("dup-keys", dup, "stored", "hostile-dup-keys"),
         Case("dup-audit-id", _line(_event("dup-audit-id-first", index + 2, verb=_RAW),
-                                   raw=f'"get", "auditID": "hostile-dup-audit-id"'), "stored", "hostile-dup-audit-id"),
+                                   raw='"get", "auditID": "hostile-dup-audit-id"'), "stored", "hostile-dup-audit-id"),
     ]
 
 

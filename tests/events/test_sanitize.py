@@ -1,0 +1,46 @@
+"""sanitize.make_safe: values no store (or reader of the stored copy) takes, made storable."""
+
+from __future__ import annotations
+
+import orjson
+
+from auditui.events.sanitize import DEPTH_MARKER, MAX_DEPTH, NumberText, make_safe
+
+
+def _nested(depth: int):
+    value = "bottom"
+    for _ in range(depth):
+        value = {"a": value}
+    return value
+
+
+def test_it_returns_a_clean_value_itself_without_notes():
+    value = {"a": [1, 2.5, "x", None, True], "b": {"c": "é"}}
+    assert make_safe(value) == (value, [])
+    assert make_safe(value)[0] is value
+
+
+def test_it_cuts_nesting_deeper_than_orjson_writes_and_keeps_the_rest():
+    # orjson refuses more than 255 levels: pages and exports of such an event used to fail.
+    cleaned, notes = make_safe({"keep": 1, "deep": _nested(300)})
+    orjson.dumps(cleaned)
+    node, depth = cleaned["deep"], 1
+    while isinstance(node, dict):
+        node, depth = node["a"], depth + 1
+    assert node == DEPTH_MARKER and depth == MAX_DEPTH
+    assert cleaned["keep"] == 1
+    assert len(notes) == 1 and notes[0].startswith(f"nesting deeper than {MAX_DEPTH} levels cut at deep.a.a")
+
+
+def test_it_keeps_key_order_and_one_note_per_kind():
+    cleaned, notes = make_safe({"z": "\x00", "a": "\x00", "m": float("nan"), "n": 2**70, "t": NumberText("1e400")})
+    assert list(cleaned) == ["z", "a", "m", "n", "t"]
+    assert cleaned == {"z": "\\u0000", "a": "\\u0000", "m": "nan", "n": str(2**70), "t": "1e400"}
+    assert len(notes) == 4
+    assert orjson.dumps(cleaned)
+
+
+def test_it_replaces_lone_surrogates_in_keys_and_values():
+    cleaned, notes = make_safe({"\udc00k": ["ok", "x\ud800y"]})
+    assert cleaned == {"\ufffdk": ["ok", "x\ufffdy"]}
+    assert notes == ["lone surrogate stored as U+FFFD at (top)"]  # the first place found: the key
