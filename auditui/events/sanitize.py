@@ -6,9 +6,12 @@ Some values decode fine but no store (or no reader of the stored copy) can take 
   the six characters ``\\u0000`` (escaped, so what was sent can still be read off the copy).
 * lone surrogates (``"\\ud800"``): not UTF-8; PostgreSQL and orjson refuse them. Stored as U+FFFD.
 * non-finite numbers (``1e400``, ``NaN``, ``Infinity``): not JSON; stored as their text.
-* integers beyond 64 bits: orjson (pages, exports) refuses them, OpenSearch refuses numbers
-  longer than 1,000 characters, Python's int/str conversion stops at 4,300 digits. Stored as
-  their text (the reader keeps those of more than ``MAX_INT_DIGITS`` digits as ``NumberText``).
+* floats beyond 64-bit integers (``1e30``): PostgreSQL gives them back as integers of 31 digits,
+  which orjson then refuses; stored as their text.
+* integers of more than ~900 digits: OpenSearch refuses numbers longer than 1,000 characters,
+  Python's int/str conversion stops at 4,300 digits. Stored as their text (the reader keeps
+  those of more than ``MAX_INT_DIGITS`` digits as ``NumberText``). Integers beyond 64 bits but
+  shorter stay numbers: every store holds them (orjson, which pages use, does not: see README).
 * nesting deeper than ``MAX_DEPTH``: orjson (pages, exports, the API) refuses more than 255
   levels. The deeper subtree is replaced by a marker string saying so; the rest is kept.
 
@@ -23,10 +26,11 @@ from typing import Any
 
 SANITIZED_KEY = "auditui.sanitized"
 MAX_DEPTH = 200
-# Integers every reader of the stored copy takes (orjson: signed 64 bits, or unsigned).
-MIN_INT, MAX_INT = -(2**63), 2**64 - 1
-# Digits of an integer the reader turns into an int at all (Python stops at 4,300).
+# Integers every store takes: about 900 digits (OpenSearch: numbers of at most 1,000 characters).
+MAX_INT_BITS = 3000
 MAX_INT_DIGITS = 900
+# Floats beyond this come back from PostgreSQL as integers of 20 digits and more.
+MAX_INT = 2**64 - 1
 DEPTH_MARKER = f"[auditui: cut here, nested deeper than {MAX_DEPTH} levels]"
 # Notes kept per event: a hostile event can hold a million bad strings, one note per kind is enough.
 MAX_NOTES = 20
@@ -78,8 +82,11 @@ def _clean_scalar(value: Any, path: str, notes: _Notes) -> Any:
     if kind is float and not math.isfinite(value):
         notes.add("float", path, f"number {value!r} (not finite) stored as text")
         return repr(value)
-    if kind is int and not MIN_INT <= value <= MAX_INT:
-        notes.add("int", path, "integer beyond 64 bits stored as text")
+    if kind is float and abs(value) > MAX_INT:
+        notes.add("big-float", path, f"number {value!r} (beyond 64-bit integers) stored as text")
+        return repr(value)
+    if kind is int and value.bit_length() > MAX_INT_BITS:
+        notes.add("int", path, f"integer of more than {MAX_INT_DIGITS} digits stored as text")
         return _int_text(value)
     return value
 
@@ -112,9 +119,9 @@ def _needs_cleaning(value: Any) -> bool:
             if _bad_text(item):
                 return True
         elif kind is float:
-            if not math.isfinite(item):
+            if not math.isfinite(item) or abs(item) > MAX_INT:
                 return True
-        elif (kind is int and not MIN_INT <= item <= MAX_INT) or kind is NumberText:
+        elif (kind is int and item.bit_length() > MAX_INT_BITS) or kind is NumberText:
             return True
     return False
 

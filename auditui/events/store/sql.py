@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -16,6 +17,7 @@ from django.utils import timezone
 from auditui.access.scope import Grant, ViewerScope, pattern_regex
 from auditui.events.models import AuditEvent
 from auditui.events.normalize import AuditRecord
+from auditui.events.sanitize import SANITIZED_KEY, make_safe
 from auditui.events.store import rollup
 from auditui.events.store.base import (
     LIST_FIELDS,
@@ -120,6 +122,29 @@ def _json_text(value) -> str:
         return json.dumps(value)
 
 
+# A float of 19 digits or more before the point, as orjson writes it (1e30, 1.2e+19): PostgreSQL
+# keeps it as numeric and gives it back as an integer of that many digits, which orjson (pages,
+# exports) refuses. Strings can match too (hex ids): those events are only looked through.
+_BIG_FLOAT = re.compile(rb"[0-9]e\+?(?:19|[2-9][0-9]|[1-3][0-9][0-9])")
+
+
+def _postgres_raw(record: AuditRecord) -> str:
+    """The raw event as PostgreSQL will hold it: floats beyond 64-bit integers as their text
+    (``sanitize``), which ingest's reader does not look for (it would cost every event)."""
+    try:
+        text = orjson.dumps(record.raw)
+    except TypeError:  # integers beyond 64 bits (a record not from ingest's reader)
+        text = None
+    if text is not None and not _BIG_FLOAT.search(text):
+        return text.decode()
+    cleaned, notes = make_safe(record.raw)
+    if notes:
+        earlier = cleaned.get(SANITIZED_KEY)
+        cleaned[SANITIZED_KEY] = [*(earlier if isinstance(earlier, list) else []), *notes]
+        record.raw = cleaned
+    return _json_text(record.raw)
+
+
 def _insert_statement(connection, records: Sequence[AuditRecord]) -> tuple[str, list[tuple]]:
     columns = [*_RECORD_FIELDS, *_DERIVED_FIELDS, "ingested_at"]
     json_cast = "::jsonb" if connection.vendor == "postgresql" else ""
@@ -136,7 +161,9 @@ def _insert_statement(connection, records: Sequence[AuditRecord]) -> tuple[str, 
         row = []
         for name in _RECORD_FIELDS:
             value = getattr(record, name)
-            if name in _JSON_COLUMNS:
+            if name == "raw" and connection.vendor == "postgresql":
+                value = _postgres_raw(record)
+            elif name in _JSON_COLUMNS:
                 value = _json_text(value)
             elif name in ("time", "stage_time") and value is not None:
                 value = adapt_time(value)
