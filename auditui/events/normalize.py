@@ -246,4 +246,5 @@ def _fit_columns(record: AuditRecord) -> None:
         # The raw event keeps the whole values; searches on these columns see the first characters.
         earlier = record.raw.get(SANITIZED_KEY)
         note = f"indexed copy of {', '.join(cut)} cut to its column's length; the event keeps the whole value"
-        record.raw[SANITIZED_KEY] = [*(earlier if isinstance(earlier, list) else []), note]
+        # A copy of the top level: the caller's event stays as it was.
+        record.raw = {**record.raw, SANITIZED_KEY: [*(earlier if isinstance(earlier, list) else []), note]}
