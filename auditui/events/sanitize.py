@@ -12,8 +12,11 @@ Some values decode fine but no store (or no reader of the stored copy) can take 
   Python's int/str conversion stops at 4,300 digits. Stored as their text (the reader keeps
   those of more than ``MAX_INT_DIGITS`` digits as ``NumberText``). Integers beyond 64 bits but
   shorter stay numbers: every store holds them (orjson, which pages use, does not: see README).
-* nesting deeper than ``MAX_DEPTH``: orjson (pages, exports, the API) refuses more than 255
-  levels. The deeper subtree is replaced by a marker string saying so; the rest is kept.
+* nesting deeper than ``MAX_DEPTH``: Python's json, which reads events back from the databases
+  and the engines' answers, stops near 1,000 levels less the stack of its caller. The deeper
+  subtree is replaced by a marker string saying so; the rest is kept, as far as every store and
+  reader can (pages and exports show events deeper than orjson's 255 levels through
+  ``safe_json``).
 
 Each change adds a note; the notes are stored in the event under ``SANITIZED_KEY`` so that its
 detail page (and a search on that key) shows that the stored copy differs from what was sent.
@@ -25,7 +28,7 @@ import math
 from typing import Any
 
 SANITIZED_KEY = "auditui.sanitized"
-MAX_DEPTH = 200
+MAX_DEPTH = 500
 # Integers every store takes: about 900 digits (OpenSearch: numbers of at most 1,000 characters).
 MAX_INT_BITS = 3000
 MAX_INT_DIGITS = 900

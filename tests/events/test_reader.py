@@ -115,5 +115,5 @@ def test_it_rejects_nesting_no_parser_takes_with_its_position():
 def test_it_vouches_only_for_documents_without_nul_or_deep_nesting():
     plain, nul = _decode(json.dumps(audit_event()) + "\n" + '{"a": "\\u0000"}\n')
     assert plain.safe and not nul.safe
-    (deep,) = _decode(json.dumps({"a": [[[[1]]]] * 70}) + "\n")
+    (deep,) = _decode(json.dumps({"a": [[[[1]]]] * 200}) + "\n")
     assert not deep.safe  # more brackets than MAX_DEPTH: perhaps deeper, looked through at ingest
