@@ -11,7 +11,8 @@ Some values decode fine but no store (or no reader of the stored copy) can take 
 * integers of more than ~900 digits: OpenSearch refuses numbers longer than 1,000 characters,
   Python's int/str conversion stops at 4,300 digits. Stored as their text (the reader keeps
   those of more than ``MAX_INT_DIGITS`` digits as ``NumberText``). Integers beyond 64 bits but
-  shorter stay numbers: every store holds them (orjson, which pages use, does not: see README).
+  shorter stay numbers: every store holds them (orjson does not: pages write such events
+  through ``safe_json``).
 * nesting deeper than ``MAX_DEPTH``: Python's json, which reads events back from the databases
   and the engines' answers, stops near 1,000 levels less the stack of its caller. The deeper
   subtree is replaced by a marker string saying so; the rest is kept, as far as every store and
