@@ -18,7 +18,7 @@ from django.conf import settings
 from auditui.events.dropping import DropFilter
 from auditui.events.normalize import AuditRecord, RejectedRecord, normalize_event
 from auditui.events.reader import Decoded, decode_bytes, decode_lines, open_binary, text_lines
-from auditui.events.store import EventStore, get_store
+from auditui.events.store import EventStore, StoreUnavailable, get_store
 
 log = logging.getLogger(__name__)
 # Rejections kept with their details; beyond this only the count grows.
@@ -90,8 +90,13 @@ class Ingestor:
 
     def __exit__(self, exc_type: object, *exc_info: object) -> None:
         self.flush()
-        if self.searchable and exc_type is None:
-            self.make_searchable()
+        if not self.searchable:
+            return
+        try:
+            self.make_searchable()  # also after a read error: what was stored is reported
+        except StoreUnavailable:
+            if exc_type is None:
+                raise  # else the error already on its way says more
 
     def feed(self, decoded: Decoded) -> None:
         if decoded.error is not None:
