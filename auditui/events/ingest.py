@@ -7,6 +7,7 @@ rejected with its position and reason), and constant in memory (batches of
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,8 +19,9 @@ from auditui.access.scope import RESERVED_CLUSTER, check_cluster_name
 from auditui.events.dropping import DropFilter
 from auditui.events.normalize import AuditRecord, RejectedRecord, normalize_event
 from auditui.events.reader import Decoded, decode_bytes, decode_lines, open_binary, text_lines
-from auditui.events.store import EventStore, get_store
+from auditui.events.store import EventStore, StoreUnavailable, get_store
 
+log = logging.getLogger(__name__)
 # Rejections kept with their details; beyond this only the count grows.
 MAX_KEPT_REJECTIONS = 1000
 # Width of AuditEvent.source: a longer provenance (a deep path) is cut, never refused.
@@ -76,7 +78,10 @@ class Ingestor:
 
     def __init__(self, *, cluster: str, store: EventStore | None = None, batch_size: int | None = None,
                  on_batch: Callable[[IngestReport], None] | None = None, source: str = "",
-                 reserved_ok: bool = False) -> None:
+                 reserved_ok: bool = False, searchable: bool = False) -> None:
+        """``searchable``: on leaving, make what was stored findable at once (the command, uploads
+        and pull runs, which report counts someone then searches for); the webhook leaves that
+        to the store's refresh interval, as a refresh per request would cost the engine dearly."""
         if not cluster:
             raise ValueError("a cluster name is required")
         if not (reserved_ok and cluster == RESERVED_CLUSTER):
@@ -88,30 +93,45 @@ class Ingestor:
         self.report = IngestReport()
         self.drop_filter = DropFilter(cluster)
         self.on_batch = on_batch
+        self.searchable = searchable
         self._batch: list[AuditRecord] = []
+        self._positions: list[str] = []
+        self._written: set[str] = set()
 
     def __enter__(self) -> Ingestor:
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
+    def __exit__(self, exc_type: object, *exc_info: object) -> None:
         self.flush()
+        if not self.searchable:
+            return
+        try:
+            self.make_searchable()  # also after a read error: what was stored is reported
+        except StoreUnavailable:
+            if exc_type is None:
+                raise  # else the error already on its way says more
 
     def feed(self, decoded: Decoded) -> None:
         if decoded.error is not None:
             self.report.reject(decoded.position, decoded.error)
             return
-        self.feed_value(decoded.value, decoded.position)
+        self.feed_value(decoded.value, decoded.position, safe=decoded.safe)
 
-    def feed_value(self, value: Any, position: str) -> None:
+    def feed_value(self, value: Any, position: str, *, safe: bool = False) -> None:
         try:
-            record = normalize_event(value, cluster=self.cluster)
+            record = normalize_event(value, cluster=self.cluster, safe=safe)
         except RejectedRecord as exc:
             self.report.reject(position, str(exc))
             return
+        except Exception as exc:  # noqa: BLE001 - a record the normaliser did not foresee: only it goes
+            log.exception("record %s could not be normalised", position)
+            self.report.reject(position, f"could not be read ({type(exc).__name__})")
+            return
         record.source = self.source
-        if self.drop_filter.should_drop(value, record):
+        if self.drop_filter.should_drop(record.raw, record):
             return
         self._batch.append(record)
+        self._positions.append(position)
         if len(self._batch) >= self.batch_size:
             self.flush()
 
@@ -120,10 +140,18 @@ class Ingestor:
             result = self.store.write(self._batch)
             self.report.ingested += result.ingested
             self.report.duplicates += result.duplicates
-            self._batch = []
+            for index, reason in result.rejected:
+                self.report.reject(self._positions[index], reason)
+            self._written |= result.written
+            self._batch, self._positions = [], []
         self.report.dropped += self.drop_filter.flush_counts()
         if self.on_batch is not None:
             self.on_batch(self.report)
+
+    def make_searchable(self) -> None:
+        """Make every event stored so far findable by a search now (see ``__init__``)."""
+        self.store.make_searchable(sorted(self._written))
+        self._written.clear()
 
 
 def ingest_decoded(documents: Iterable[Decoded], *, cluster: str, **options: Any) -> IngestReport:

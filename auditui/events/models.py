@@ -247,6 +247,9 @@ class PullSource(models.Model):
     checkpoint = models.JSONField(default=list, blank=True, editable=False)
     checkpoint_time = models.DateTimeField(null=True, blank=True, editable=False)
     pulled_total = models.BigIntegerField(default=0, editable=False)
+    # Records read but not stored (not audit events, or values no store takes); the checkpoint
+    # moves past them, and ingest gave each one's place and reason in the log.
+    rejected_total = models.BigIntegerField(default=0, editable=False)
     last_run_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_success_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_error = models.TextField(blank=True, editable=False)

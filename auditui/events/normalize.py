@@ -11,12 +11,25 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from auditui.events.sanitize import SANITIZED_KEY, make_safe
+
 AUDIT_API_VERSIONS = {"audit.k8s.io/v1", "audit.k8s.io/v1beta1", "audit.k8s.io/v1alpha1"}
 KNOWN_STAGES = {"RequestReceived", "ResponseStarted", "ResponseComplete", "Panic"}
 DECISION_ANNOTATION = "authorization.k8s.io/decision"
-# Column widths of AuditEvent: values are cut to fit rather than failing the whole batch.
+# Column widths of AuditEvent: indexed copies are cut to fit rather than failing the whole batch
+# (the raw event keeps the whole value). request_uri is a text column in SQL, but a search
+# engine's keyword term holds at most 32,766 bytes (4 per character).
 _MAX_LEN = {"audit_id": 64, "stage": 32, "level": 32, "verb": 32, "api_version": 64, "uid": 64,
-            "decision": 32, "user_agent": 1024, "username": 512, "impersonated_user": 512}
+            "decision": 32, "user_agent": 1024, "username": 512, "impersonated_user": 512,
+            "resource": 253, "subresource": 253, "api_group": 253, "namespace": 253, "name": 253,
+            "request_uri": 8000}
+# Items of the list columns (groups, source IPs): each cut like a column, and at most this many.
+_MAX_ITEM_LEN = 1024
+_MAX_ITEMS = 1000
+# Event times a store can place: daily indices, epoch arithmetic and every database agree on
+# these (Kubernetes audit logging did not exist before 2017).
+MIN_TIME = datetime(1970, 1, 1, tzinfo=UTC)
+MAX_TIME = datetime(3000, 1, 1, tzinfo=UTC)
 
 
 class RejectedRecord(ValueError):
@@ -79,6 +92,12 @@ class AuditRecord:
         return has_body(self.raw, "responseObject")
 
     @property
+    def sanitized(self) -> list[str]:
+        """What ingest changed to make the event storable (``sanitize``), as noted in the event."""
+        notes = self.raw.get(SANITIZED_KEY) if isinstance(self.raw, dict) else None
+        return [note for note in notes if isinstance(note, str)] if isinstance(notes, list) else []
+
+    @property
     def key(self) -> tuple[str, str, str]:
         """The identity that makes ingest idempotent."""
         return (self.cluster, self.audit_id, self.stage)
@@ -108,11 +127,17 @@ def parse_time(value: Any, field_name: str) -> datetime:
         raise RejectedRecord(f"{field_name} is not a timestamp: {shown(value)}")
     try:
         parsed = datetime.fromisoformat(value)
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        parsed = parsed.astimezone(UTC)
     except ValueError as exc:
         raise RejectedRecord(f"{field_name} is not an RFC3339 timestamp: {shown(value)}") from exc
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    except OverflowError as exc:  # year 1 with a positive offset, year 9999 with a negative one
+        raise RejectedRecord(f"{field_name} is out of range: {shown(value)}") from exc
+    if not MIN_TIME <= parsed < MAX_TIME:
+        raise RejectedRecord(f"{field_name} is out of range (1970 to 2999): {shown(value)}")
+    return parsed
+
 
 
 def _event_time(data: dict) -> tuple[datetime, datetime | None]:
@@ -126,19 +151,21 @@ def _event_time(data: dict) -> tuple[datetime, datetime | None]:
 def _check_is_event(data: Any) -> None:
     if not isinstance(data, dict):
         raise RejectedRecord(f"not an audit event: expected a JSON object, got {type(data).__name__}")
+    # Wrong types (a list as stage) are refused by the isinstance checks before any set lookup.
     kind = data.get("kind", "Event")
     if kind != "Event":
         raise RejectedRecord(f"not an audit event: kind is {shown(kind)}, expected 'Event'")
     api_version = data.get("apiVersion")
-    if api_version is not None and api_version not in AUDIT_API_VERSIONS:
-        raise RejectedRecord(f"not an audit event: apiVersion {shown(api_version)} is not audit.k8s.io/v1 or v1beta1")
+    if api_version is not None and not (isinstance(api_version, str) and api_version in AUDIT_API_VERSIONS):
+        raise RejectedRecord(
+            f"not an audit event: apiVersion {shown(api_version)} is not audit.k8s.io/v1 or v1beta1")
     audit_id = data.get("auditID")
     if not isinstance(audit_id, str) or not audit_id:
         raise RejectedRecord("not an audit event: auditID is missing")
     stage = data.get("stage")
-    if stage not in KNOWN_STAGES:
-        known = ", ".join(sorted(KNOWN_STAGES))
-        raise RejectedRecord(f"not an audit event: stage {shown(stage)} is not one of {known}")
+    if not (isinstance(stage, str) and stage in KNOWN_STAGES):
+        raise RejectedRecord(
+            f"not an audit event: stage {shown(stage)} is not one of {', '.join(sorted(KNOWN_STAGES))}")
 
 
 def _str(value: Any) -> str:
@@ -148,7 +175,7 @@ def _str(value: Any) -> str:
 def _str_list(value: Any) -> list[str]:
     if not isinstance(value, list):
         return []
-    return [item for item in value if isinstance(item, str)]
+    return [item[:_MAX_ITEM_LEN] for item in value[:_MAX_ITEMS] if isinstance(item, str)]
 
 
 def _object_ref(data: dict) -> dict[str, str]:
@@ -180,9 +207,17 @@ def _response_code(data: dict) -> int | None:
     return None
 
 
-def normalize_event(data: Any, *, cluster: str) -> AuditRecord:
-    """Validate one decoded value as an audit event and extract its indexed fields."""
+def normalize_event(data: Any, *, cluster: str, safe: bool = False) -> AuditRecord:
+    """Validate one decoded value as an audit event and extract its indexed fields.
+
+    Values no store can hold are made safe first (``sanitize``; ``safe``: the reader vouches
+    there are none), noted in the event under ``SANITIZED_KEY``."""
     _check_is_event(data)
+    notes: list[str] = []
+    if not safe:
+        data, notes = make_safe(data)
+    if notes:
+        data[SANITIZED_KEY] = notes
     time, stage_time = _event_time(data)
     user = data.get("user") if isinstance(data.get("user"), dict) else {}
     impersonated = data.get("impersonatedUser") if isinstance(data.get("impersonatedUser"), dict) else {}
@@ -206,10 +241,23 @@ def normalize_event(data: Any, *, cluster: str) -> AuditRecord:
         request_uri=_str(data.get("requestURI")),
         **_object_ref(data),
     )
+    _fit_columns(record)
+    return record
+
+
+def _fit_columns(record: AuditRecord) -> None:
+    cut = []
     for name, limit in _MAX_LEN.items():
         value = getattr(record, name)
         if len(value) > limit:
             if name == "audit_id":
+                # The identity: cutting it could make two events one (a false duplicate).
                 raise RejectedRecord(f"auditID is longer than {limit} characters")
             setattr(record, name, value[:limit])
-    return record
+            cut.append(name)
+    if cut:
+        # The raw event keeps the whole values; searches on these columns see the first characters.
+        earlier = record.raw.get(SANITIZED_KEY)
+        note = f"indexed copy of {', '.join(cut)} cut to its column's length; the event keeps the whole value"
+        # A copy of the top level: the caller's event stays as it was.
+        record.raw = {**record.raw, SANITIZED_KEY: [*(earlier if isinstance(earlier, list) else []), note]}

@@ -4,7 +4,10 @@ index (fluent-bit, fluentd, Calico's log collector) into auditui.
 Reads in (time, tiebreakers…) order with ``search_after`` and keeps the sort values of the last
 event as a persistent checkpoint, saved after every batch: a crash or restart re-reads at most
 one batch, and ingest is idempotent on (cluster, auditID, stage), so nothing is duplicated and
-nothing is skipped (at least once, exactly once in effect).
+nothing is skipped (at least once, exactly once in effect). A record that cannot be stored is
+rejected (counted on the source, its place and reason logged) and the checkpoint moves past it:
+only an unavailable store keeps the checkpoint where it is. At the end of a run what it stored is
+made searchable.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from django.utils import timezone
 
 from auditui.access.scope import ReservedClusterError
 from auditui.events import provenance
-from auditui.events.ingest import Ingestor
+from auditui.events.ingest import Ingestor, IngestReport
 from auditui.events.models import PullSource
 from auditui.events.normalize import RejectedRecord, parse_time
 from auditui.events.pull_secrets import SecretRefused, read_password
@@ -80,7 +83,9 @@ def search_body(source: PullSource, checkpoint: list) -> dict:
     return body
 
 
-def _event_time(source: PullSource, event: dict) -> datetime | None:
+def _event_time(source: PullSource, event: object) -> datetime | None:
+    if not isinstance(event, dict):
+        return None
     try:
         return parse_time(event.get(source.time_field), source.time_field)
     except RejectedRecord:
@@ -96,29 +101,97 @@ def pull(source: PullSource, *, client=None, max_batches: int = MAX_BATCHES_PER_
         ingestor = Ingestor(cluster=source.cluster, batch_size=source.batch_size, source=provenance.pull(source))
     except ReservedClusterError as exc:  # a source saved before the name was reserved
         raise PullError(str(exc)) from exc
-    for _ in range(max_batches):
-        try:
-            response = client.search(index=source.index_pattern, body=search_body(source, checkpoint))
-        except Exception as exc:  # the clients raise many types; all mean "cannot read the source"
-            raise PullError(f"{type(exc).__name__}: {exc}") from exc
-        hits = response["hits"]["hits"]
-        if not hits:
-            break
-        try:
-            for hit in hits:
-                ingestor.feed_value(hit.get("_source"), f"{hit.get('_index')}/{hit.get('_id')}")
-            ingestor.flush()
-        except StoreUnavailable as exc:
-            # The checkpoint stays before this batch: the next run reads it again.
-            raise PullError(f"the event store cannot take events: {exc}") from exc
-        batches, read = batches + 1, read + len(hits)
-        checkpoint = hits[-1]["sort"]
-        _save_checkpoint(source, checkpoint, _event_time(source, hits[-1].get("_source") or {}))
-        if len(hits) < source.batch_size:
-            break
+    # What the batches behind the checkpoint stored and rejected (a failed batch is read again).
+    counted = (0, 0)
+    try:
+        for _ in range(max_batches):
+            hits = _pull_batch(source, client, checkpoint, ingestor)
+            if not hits:
+                break
+            batches, read = batches + 1, read + len(hits)
+            checkpoint = hits[-1]["sort"]
+            _save_checkpoint(source, checkpoint, _event_time(source, hits[-1].get("_source")))
+            counted = (ingestor.report.ingested, ingestor.report.rejected)
+            if len(hits) < source.batch_size:
+                break
+    finally:
+        _count(source, ingestor.report, *counted)
+    try:
+        ingestor.make_searchable()
+    except StoreUnavailable as exc:  # stored and counted; searchable within the refresh interval
+        log.warning("pull source %s: could not make its events searchable at once: %s", source.name, exc)
     report = ingestor.report
-    PullSource.objects.filter(pk=source.pk).update(pulled_total=F("pulled_total") + report.ingested)
     return PullResult(batches, read, report.ingested, report.duplicates, report.rejected)
+
+
+def _pull_batch(source: PullSource, client, checkpoint: list, ingestor: Ingestor) -> list[dict]:
+    """One batch read and stored; its hits (none at the end). Raises PullError when the source
+    cannot be read or the store cannot take events (the checkpoint then stays before it)."""
+    try:
+        hits = _search(client, source, search_body(source, checkpoint))
+    except _DecodeError:
+        hits = _hits_one_by_one(client, source, checkpoint)
+    try:
+        for hit in hits:
+            position = f"{hit.get('_index')}/{hit.get('_id')}"
+            if UNDECODABLE in hit:
+                ingestor.report.reject(position, hit[UNDECODABLE])
+            else:
+                ingestor.feed_value(hit.get("_source"), position)
+        ingestor.flush()
+    except StoreUnavailable as exc:
+        raise PullError(f"the event store cannot take events: {exc}") from exc
+    return hits
+
+
+class _DecodeError(Exception):
+    """The client could not decode the response (a document nested too deeply, a number Python
+    will not convert): some hit in it is one no JSON parser here takes."""
+
+
+# Marks a hit whose document could not be decoded; the value is the rejection's reason.
+UNDECODABLE = "_auditui_undecodable"
+
+
+def _search(client, source: PullSource, body: dict) -> list[dict]:
+    try:
+        return client.search(index=source.index_pattern, body=body)["hits"]["hits"]
+    except (RecursionError, ValueError) as exc:
+        raise _DecodeError(f"{type(exc).__name__}: {exc}"[:200]) from exc
+    except Exception as exc:  # the clients raise many types; all mean "cannot read the source"
+        if type(exc).__name__ == "SerializationError":
+            raise _DecodeError("the document cannot be decoded") from exc
+        raise PullError(f"{type(exc).__name__}: {exc}"[:2000]) from exc
+
+
+def _hits_one_by_one(client, source: PullSource, checkpoint: list) -> list[dict]:
+    """The batch read a hit at a time, after a batch that could not be decoded: a hit that
+    cannot be decoded is read again without its document (only where it sorts), and marked
+    ``UNDECODABLE``, so that it is rejected and the checkpoint moves past it."""
+    hits: list[dict] = []
+    after = checkpoint
+    for _ in range(source.batch_size):
+        body = {**search_body(source, after), "size": 1}
+        try:
+            found = _search(client, source, body)
+        except _DecodeError as exc:
+            found = _search(client, source, {**body, "_source": False})
+            for hit in found:
+                hit[UNDECODABLE] = f"the document cannot be decoded ({exc})"
+        if not found:
+            break
+        hits += found
+        after = found[-1]["sort"]
+    return hits
+
+
+def _count(source: PullSource, report: IngestReport, ingested: int, rejected: int) -> None:
+    """Add what this run stored and rejected to the source's totals (and log the rejections)."""
+    for rejection in report.rejections:
+        log.warning("pull source %s rejected %s", source.name, rejection)
+    if ingested or rejected:
+        PullSource.objects.filter(pk=source.pk).update(
+            pulled_total=F("pulled_total") + ingested, rejected_total=F("rejected_total") + rejected)
 
 
 def _save_checkpoint(source: PullSource, checkpoint: list, time: datetime | None) -> None:

@@ -18,6 +18,8 @@ from typing import IO, Any
 
 import orjson
 
+from auditui.events.sanitize import MAX_DEPTH, MAX_INT_DIGITS, NumberText
+
 GZIP_MAGIC = b"\x1f\x8b"
 # A multi-line document larger than this is rejected instead of growing without bound.
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
@@ -32,6 +34,50 @@ class Decoded:
     position: str
     value: Any = None
     error: str | None = None
+    # The reader vouches that the value needs no ``sanitize.make_safe`` (see ``_is_plain``).
+    safe: bool = False
+
+
+def _is_plain(text: str | bytes) -> bool:
+    """Whether a document orjson decoded needs no cleaning, told from its text alone (a walk
+    through every value costs about as much as normalising it): orjson refuses lone surrogates,
+    non-finite numbers and integers of 20 digits (it makes them floats), so what is left is
+    ``\\u0000`` and nesting, which cannot be deeper than the number of brackets. Floats beyond
+    64-bit integers are left to the PostgreSQL store, the one place they matter (``sql.py``)."""
+    if isinstance(text, bytes):
+        return b"\\u0000" not in text and text.count(b"{") + text.count(b"[") < MAX_DEPTH
+    return "\\u0000" not in text and text.count("{") + text.count("[") < MAX_DEPTH
+
+
+def _parse_int(text: str) -> int | str:
+    # Python refuses int() of more than 4,300 digits; no store takes more than 1,000 anyway.
+    return int(text) if len(text.lstrip("-")) <= MAX_INT_DIGITS else NumberText(text)
+
+
+def _parse_float(text: str) -> float | str:
+    value = float(text)
+    return value if value not in (float("inf"), float("-inf")) else NumberText(text)
+
+
+def _parse_constant(text: str) -> str:
+    return NumberText(text)  # NaN, Infinity, -Infinity: not JSON, kept as the text that was sent
+
+
+_LENIENT = json.JSONDecoder(parse_int=_parse_int, parse_float=_parse_float, parse_constant=_parse_constant)
+
+
+def loads(text: str | bytes) -> tuple[Any, bool]:
+    """Decode one JSON document: orjson, else the standard library for what orjson refuses
+    (lone surrogates, ``NaN``, ``1e400``), with numbers no store can hold kept as their text.
+    Returns the value and whether it is known to need no cleaning; raises ValueError (or
+    RecursionError) when it is not JSON."""
+    try:
+        return orjson.loads(text), _is_plain(text)
+    except orjson.JSONDecodeError:
+        pass
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", errors="replace")
+    return _LENIENT.decode(text), False
 
 
 class TrackedReader(io.RawIOBase):
@@ -80,7 +126,7 @@ def text_lines(binary: IO[bytes]) -> Iterator[str]:
     return io.TextIOWrapper(binary, encoding="utf-8", errors="replace", newline=None)
 
 
-def _expand(value: Any, position: str) -> Iterator[Decoded]:
+def _expand(value: Any, position: str, safe: bool = False) -> Iterator[Decoded]:
     """An EventList or a JSON array stands for its items; anything else for itself."""
     if isinstance(value, dict) and value.get("kind") == "EventList":
         items = value.get("items")
@@ -88,37 +134,38 @@ def _expand(value: Any, position: str) -> Iterator[Decoded]:
             yield Decoded(position, error="EventList has no items list")
             return
         for index, item in enumerate(items):
-            yield Decoded(f"{position} items[{index}]", value=item)
+            yield Decoded(f"{position} items[{index}]", value=item, safe=safe)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield Decoded(f"{position} [{index}]", value=item)
+            yield Decoded(f"{position} [{index}]", value=item, safe=safe)
     else:
-        yield Decoded(position, value=value)
+        yield Decoded(position, value=value, safe=safe)
 
 
 def _json_error(text: str) -> str:
     """Python's json gives line/column; orjson's messages are terser."""
     try:
-        json.loads(text)
+        _LENIENT.decode(text)
     except json.JSONDecodeError as exc:
         return f"invalid JSON: {exc.msg} (line {exc.lineno} column {exc.colno} of the record)"
     except RecursionError:
         return "invalid JSON: nested too deeply"
+    except ValueError as exc:
+        return f"invalid JSON: {exc}"
     return "invalid JSON"
 
 
 def _split_concatenated(text: str) -> list[Any]:
     """Several JSON values back to back on one line (``{…}{…}``, as concatenated files give);
     empty when the line is not exactly that."""
-    decoder = json.JSONDecoder()
     values, position = [], 0
     try:
         while position < len(text):
-            value, position = decoder.raw_decode(text, position)
+            value, position = _LENIENT.raw_decode(text, position)
             values.append(value)
             while position < len(text) and text[position] in " \t\r":
                 position += 1
-    except (json.JSONDecodeError, RecursionError):
+    except (ValueError, RecursionError):
         return []
     return values if len(values) > 1 else []
 
@@ -170,8 +217,8 @@ def decode_lines(lines: Iterable[str], source: str) -> Iterator[Decoded]:
         if not stripped:
             continue
         try:
-            value = orjson.loads(stripped)
-        except orjson.JSONDecodeError:
+            value, safe = loads(stripped)
+        except (ValueError, RecursionError):
             concatenated = _split_concatenated(stripped)
             if concatenated:
                 for index, part in enumerate(concatenated):
@@ -181,7 +228,7 @@ def decode_lines(lines: Iterable[str], source: str) -> Iterator[Decoded]:
             else:
                 yield Decoded(f"{source}:{line_no}", error=_json_error(stripped))
             continue
-        yield from _expand(value, f"{source}:{line_no}")
+        yield from _expand(value, f"{source}:{line_no}", safe)
     if pending is not None:
         yield from _finish(pending, source, at_end=True)
 
@@ -190,12 +237,12 @@ def _finish(pending: _MultiLine, source: str, *, at_end: bool = False) -> Iterat
     text = pending.text()
     position = f"{source}:{pending.start}"
     try:
-        value = orjson.loads(text)
-    except orjson.JSONDecodeError:
+        value, safe = loads(text)
+    except (ValueError, RecursionError):
         reason = "incomplete JSON document at end of input" if at_end else _json_error(text)
         yield Decoded(position, error=reason)
         return
-    yield from _expand(value, position)
+    yield from _expand(value, position, safe)
 
 
 def decode_bytes(body: bytes, source: str) -> Iterator[Decoded]:
@@ -205,4 +252,4 @@ def decode_bytes(body: bytes, source: str) -> Iterator[Decoded]:
     except orjson.JSONDecodeError:
         yield from decode_lines(io.StringIO(body.decode("utf-8", errors="replace")), source)
         return
-    yield from _expand(value, f"{source}:1")
+    yield from _expand(value, f"{source}:1", _is_plain(body))

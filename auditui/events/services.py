@@ -122,7 +122,7 @@ def run_ingest_job(job_id: int) -> IngestJob | None:
     job = IngestJob.objects.get(pk=job_id)
     try:
         report = ingest_path(job.path, cluster=job.cluster, on_batch=lambda r: _record_progress(job_id, attempt, r),
-                             source=provenance.upload(job))
+                             source=provenance.upload(job), searchable=True)
     except _Superseded:
         log.warning("ingest job %s: attempt %s stops, a newer attempt owns the job", job_id, attempt)
         return None

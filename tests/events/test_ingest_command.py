@@ -142,3 +142,37 @@ def test_it_says_when_the_store_cannot_take_events_and_still_ends_with_the_summa
         failed.value)
     assert "running the same command again is safe" in str(failed.value)
     assert json.loads(out.getvalue().strip().splitlines()[-1])["ingested"] == 0
+
+
+@pytest.mark.opensearch
+def test_it_returns_once_what_it_ingested_is_searchable_on_a_search_engine(request, settings, tmp_path):
+    # Issue 12: with AUDITUI_INDEX_REFRESH=false a search right after the command found nothing.
+    import uuid
+
+    from auditui.access.scope import ViewerScope
+    from auditui.events.store import EventQuery, get_store
+    from tests.backends import engine_store_url
+
+    settings.EVENT_STORE_URL = engine_store_url(request, "opensearch")
+    settings.AUDITUI_INDEX_PREFIX = f"auditui-test-{uuid.uuid4().hex[:12]}"
+    settings.AUDITUI_INDEX_REFRESH = "false"
+    store = get_store()
+    try:
+        path = _jsonl(tmp_path / "a.log", [audit_event() for _ in range(3)])
+        out, _ = _run("--json", "--cluster", "fresh", str(path))
+        assert json.loads(out.splitlines()[-1])["ingested"] == 3
+        assert store.count(EventQuery(scope=ViewerScope.all(), clusters=("fresh",))) == 3
+    finally:
+        store.drop_everything()
+
+
+def test_it_stores_the_good_records_around_one_no_store_takes(tmp_path):
+    # Issue 12: an integer of 5,000 digits ended the command with a traceback (int-string limit).
+    huge = json.dumps(audit_event(requestObject={"n": "@"})).replace('"@"', "9" * 5000)
+    path = tmp_path / "a.log"
+    path.write_text(json.dumps(audit_event()) + "\n" + huge + "\n" + json.dumps(audit_event(verb="x\ud800")) + "\n"
+                    + json.dumps(audit_event()) + "\n")
+    out, _ = _run("--json", str(path))
+    assert json.loads(out.splitlines()[-1]) == {"ingested": 4, "duplicates": 0, "rejected": 0, "dropped": 0}
+    stored = AuditEvent.objects.get(raw__requestObject__n="9" * 5000)
+    assert stored.raw["auditui.sanitized"]

@@ -101,3 +101,54 @@ def test_it_keeps_events_with_impossible_status_codes_without_indexing_the_code(
     huge = audit_event(code=2**70)
     assert normalize_event(huge, cluster="c").response_code is None
     assert normalize_event(audit_event(code=403), cluster="c").response_code == 403
+
+
+# --- hostile input (issue 12) ----------------------------------------------------------------
+
+@pytest.mark.parametrize("field", ["stage", "apiVersion", "kind"])
+def test_it_rejects_a_list_or_dict_where_an_identity_field_is_expected(field):
+    # A list as stage used to raise TypeError (unhashable) instead of rejecting the record.
+    for value in ([1], {"a": 1}):
+        with pytest.raises(RejectedRecord, match="not an audit event"):
+            normalize_event({**audit_event(), field: value}, cluster="c")
+
+
+def test_it_indexes_nothing_from_wrong_types_and_keeps_the_event():
+    event = audit_event(verb=7, user=["alice"], sourceIPs="10.0.0.1", userAgent={"a": 1}, requestURI=5,
+                        objectRef={"namespace": {"a": 1}, "name": [1], "resource": 5}, annotations=["x"])
+    record = normalize_event(event, cluster="c")
+    assert (record.verb, record.username, record.namespace, record.name, record.resource) == ("", "", "", "", "")
+    assert record.source_ips == [] and record.request_uri == "" and record.raw["verb"] == 7
+
+
+@pytest.mark.parametrize("stamp", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-05:00",
+                                   "1969-12-31T23:59:59Z", "3000-01-01T00:00:00Z"])
+def test_it_rejects_timestamps_out_of_range(stamp):
+    with pytest.raises(RejectedRecord, match="out of range"):
+        normalize_event(audit_event(requestReceivedTimestamp=stamp), cluster="c")
+
+
+def test_it_cuts_indexed_text_to_its_column_and_says_so():
+    long = "n" * 300
+    event = audit_event(objectRef={"resource": long, "subresource": long, "apiGroup": long, "namespace": long,
+                                   "name": long}, requestURI="/" + "u" * 100_000)
+    record = normalize_event(event, cluster="c")
+    assert {len(getattr(record, f)) for f in ("resource", "subresource", "api_group", "namespace", "name")} == {253}
+    assert len(record.request_uri) == 8000
+    assert record.raw["objectRef"]["name"] == long  # the event keeps the whole value
+    assert "cut to its column's length" in record.sanitized[0]
+
+
+def test_it_escapes_nul_in_the_stored_copy_and_notes_it():
+    event = audit_event(namespace="a\u0000b", requestObject={"k\u0000": "\ud800"})
+    record = normalize_event(event, cluster="c")
+    assert record.namespace == "a\\u0000b"
+    assert record.raw["requestObject"] == {"k\\u0000": "\ufffd"}
+    assert any("\\u0000 stored as the text" in note for note in record.sanitized)
+    assert any("lone surrogate" in note for note in record.sanitized)
+
+
+def test_it_leaves_a_clean_event_as_it_came():
+    event = audit_event()
+    record = normalize_event(event, cluster="c")
+    assert record.raw is event and record.sanitized == []

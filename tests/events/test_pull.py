@@ -245,3 +245,46 @@ def test_it_validates_the_password_variable_when_saved():
     both = PullSource(name="s", url="http://x", cluster="c", password_env="AUDITUI_PULL_A", password_file="a")
     with pytest.raises(ValidationError, match="not both"):
         both.clean()
+
+@pytest.mark.opensearch
+@pytest.mark.django_db(transaction=True)
+def test_it_moves_past_records_it_cannot_store_or_decode_and_shows_the_count(opensearch_url, client, admin):
+    # Issue 12: a record the store refused (PostgreSQL: a long namespace, \u0000) stopped the
+    # source for good, and one the client cannot decode (nested 2,000 levels) does it anywhere.
+    import json
+    import urllib.request
+
+    index = f"fluentbit-audit-{uuid.uuid4().hex[:8]}"
+
+    def put(doc: bytes) -> None:
+        request = urllib.request.Request(f"{opensearch_url}/{index}/_doc?refresh=true", data=doc, method="POST",
+                                         headers={"Content-Type": "application/json"})
+        urllib.request.urlopen(request).close()
+
+    # The program that fills the index maps only what it sorts on (a dynamic mapping would
+    # refuse the deep record itself).
+    urllib.request.urlopen(urllib.request.Request(
+        f"{opensearch_url}/{index}", method="PUT", headers={"Content-Type": "application/json"},
+        data=json.dumps({"mappings": {"dynamic": False, "properties": {
+            "requestReceivedTimestamp": {"type": "date"}, "auditID": {"type": "keyword"},
+            "stage": {"type": "keyword"}}}}).encode())).close()
+    deep = audit_event(time=T0 + timedelta(seconds=1), requestObject="@")
+    put(json.dumps(audit_event(time=T0)).encode())
+    put(json.dumps(deep).replace('"@"', '{"a":' * 2000 + "1" + "}" * 2000).encode())
+    put(json.dumps(audit_event(time=T0 + timedelta(seconds=2), namespace="n" * 300, name="x\u0000")).encode())
+    put(json.dumps(audit_event(time=T0 + timedelta(seconds=3), stage=["ResponseComplete"])).encode())
+    put(json.dumps(audit_event(time=T0 + timedelta(seconds=4))).encode())
+    source = PullSource.objects.create(name="fb", url=opensearch_url, index_pattern=index, cluster="prod",
+                                       tiebreaker_fields="auditID,stage", batch_size=3)
+    try:
+        result = pull.run_source(source.pk)
+    finally:
+        urllib.request.urlopen(urllib.request.Request(f"{opensearch_url}/{index}", method="DELETE")).close()
+    assert (result.read, result.ingested, result.rejected) == (5, 3, 2)
+    source.refresh_from_db()
+    assert (source.pulled_total, source.rejected_total, source.last_error) == (3, 2, "")
+    assert source.checkpoint_time == T0 + timedelta(seconds=4)
+    assert AuditEvent.objects.get(cluster="prod", name="x\\u0000").namespace == "n" * 253
+    client.force_login(admin)
+    page = client.get("/").content.decode()
+    assert '<td class="num code-bad" data-testid="pull-rejected">2</td>' in page

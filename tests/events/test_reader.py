@@ -82,3 +82,38 @@ def test_it_splits_json_values_written_back_to_back_on_one_line():
     assert [d.position for d in docs] == ["f.log:1 #1", "f.log:1 #2", "f.log:2"]
     assert [d.value["auditID"] for d in docs[:2]] == [a["auditID"], b["auditID"]]
     assert "invalid JSON" in docs[2].error
+
+
+# --- hostile input (issue 12): never an exception, each record decoded or rejected with its place
+
+def test_it_decodes_an_integer_of_5000_digits_as_its_text():
+    # Python's int() stops at 4,300 digits: this used to end `manage.py ingest` with a traceback.
+    line = '{"auditID": "a", "n": ' + "9" * 5000 + "}\n"
+    (doc,) = _decode(line)
+    assert doc.error is None and doc.value["n"] == "9" * 5000 and not doc.safe
+    (body_doc,) = decode_bytes(line.encode(), "body")
+    assert body_doc.value["n"] == "9" * 5000
+
+
+def test_it_keeps_numbers_that_are_not_json_numbers_as_their_text():
+    (doc,) = _decode('{"a": 1e400, "b": NaN, "c": [Infinity, -Infinity], "d": 1.5}\n')
+    assert doc.value == {"a": "1e400", "b": "NaN", "c": ["Infinity", "-Infinity"], "d": 1.5}
+
+
+def test_it_decodes_lone_surrogates_and_duplicate_keys():
+    (doc,) = _decode('{"a": "x\\ud800", "k": 1, "k": 2}\n')
+    assert doc.value == {"a": "x\ud800", "k": 2} and not doc.safe
+
+
+def test_it_rejects_nesting_no_parser_takes_with_its_position():
+    deep = '{"a":' * 3000 + "1" + "}" * 3000
+    docs = _decode(json.dumps(audit_event()) + "\n" + deep + "\n")
+    assert docs[0].error is None
+    assert (docs[1].position, docs[1].error) == ("f.log:2", "invalid JSON: nested too deeply")
+
+
+def test_it_vouches_only_for_documents_without_nul_or_deep_nesting():
+    plain, nul = _decode(json.dumps(audit_event()) + "\n" + '{"a": "\\u0000"}\n')
+    assert plain.safe and not nul.safe
+    (deep,) = _decode(json.dumps({"a": [[[[1]]]] * 200}) + "\n")
+    assert not deep.safe  # more brackets than MAX_DEPTH: perhaps deeper, looked through at ingest

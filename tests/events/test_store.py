@@ -363,16 +363,45 @@ def test_it_counts_each_clusters_events_for_the_overview(store):
     assert store.cluster_totals(ALL) == {"c1": 2, "Prod EU/2": 1}
 
 
+def _refused(store, index: int):
+    """A record this store refuses: bypassing ingest's sanitising, a value no column takes."""
+    record = normalize_event(audit_event(time=T0 + timedelta(seconds=index)), cluster="c1")
+    if store.__class__.__name__ == "SqlEventStore":
+        record.namespace = "bad\ud800"  # not UTF-8: SQLite and PostgreSQL refuse it
+    else:
+        record.response_code = "not a number"  # the index mapping (long) refuses it
+    return record
+
+
+def test_it_rejects_alone_each_record_the_store_refuses_and_stores_the_rest(store):
+    # Issue 12: one refused record failed its whole batch (2 good + 1 bad stored 0).
+    records = [normalize_event(audit_event(time=T0 + timedelta(seconds=n)), cluster="c1") for n in range(10)]
+    records[3], records[7] = _refused(store, 3), _refused(store, 7)
+    result = store.write(records)
+    assert (result.ingested, result.duplicates) == (8, 0)
+    assert [index for index, _reason in result.rejected] == [3, 7]
+    assert all("refused it" in reason for _index, reason in result.rejected)
+    assert store.count(EventQuery(scope=ALL)) == 8
+    assert store.write(records[:3]).duplicates == 3  # nothing was rolled back around them
+
+
+def test_it_makes_what_it_wrote_searchable_on_request(store):
+    result = _write(store, [audit_event(time=T0)])
+    store.make_searchable(result.written)
+    assert store.count(EventQuery(scope=ALL)) == 1
+
+
 # --- search engines only ------------------------------------------------------------------
 
-def test_it_raises_on_write_errors_other_than_duplicates(engine_store):
-    from auditui.events.store.search_engine import SearchEngineError
-
+def test_it_rejects_alone_a_record_the_engine_refuses(engine_store):
+    # Issue 12: a refused item used to fail the whole write (and the webhook with it).
     good = audit_event()
     bad = normalize_event(audit_event(), cluster="c1")
     bad.response_code = "not a number"  # the index mapping (long) refuses it
-    with pytest.raises(SearchEngineError, match="1 of 2 events were not stored"):
-        engine_store.write([normalize_event(good, cluster="c1"), bad])
+    result = engine_store.write([normalize_event(good, cluster="c1"), bad])
+    assert (result.ingested, result.duplicates) == (1, 0)
+    ((index, reason),) = result.rejected
+    assert index == 1 and "the search engine refused it: mapper_parsing_exception" in reason
     assert _write(engine_store, [good]).duplicates == 1
 
 

@@ -188,3 +188,24 @@ def test_it_fails_a_job_whose_store_cannot_take_events_and_says_why(job, setting
     assert job.status == IngestJob.Status.FAILED and job.finished_at is not None
     assert job.error.startswith(f"the event store cannot take events: OpenSearch at http://127.0.0.1:{port} cannot")
     assert "Upload the file again" in job.error
+
+
+@pytest.mark.opensearch
+def test_it_leaves_an_upload_searchable_once_the_job_is_done(request, settings, db):
+    # Issue 12: with AUDITUI_INDEX_REFRESH=false a finished upload was not searchable yet.
+    import uuid
+
+    from auditui.access.scope import ViewerScope
+    from auditui.events.store import EventQuery, get_store
+    from tests.backends import engine_store_url
+
+    settings.EVENT_STORE_URL = engine_store_url(request, "opensearch")
+    settings.AUDITUI_INDEX_PREFIX = f"auditui-test-{uuid.uuid4().hex[:12]}"
+    settings.AUDITUI_INDEX_REFRESH = "false"
+    store = get_store()
+    try:
+        job = queued_job([json.dumps(audit_event()).encode() for _ in range(3)], cluster="uploaded")
+        assert services.run_ingest_job(job.pk).ingested == 3
+        assert store.count(EventQuery(scope=ViewerScope.all(), clusters=("uploaded",))) == 3
+    finally:
+        store.drop_everything()

@@ -255,3 +255,45 @@ def test_it_ingests_every_member_of_a_multi_member_gzip(client, token):
     response = post(client, body, token=token, gzipped=True)
 
     assert counts(response) == {"ingested": 2, "duplicates": 0, "rejected": 0}
+
+
+def test_it_answers_200_and_stores_the_batch_around_records_no_column_takes(client, token):
+    # Issue 12: a long namespace or \u0000 (PostgreSQL), a lone surrogate (SQLite too) or an
+    # integer of 5,000 digits answered 500, and the API server dropped the whole batch.
+    hostile = [
+        audit_event(name="long-ns", namespace="n" * 300),
+        audit_event(name="nul", requestObject={"a": "x\u0000"}),
+        audit_event(name="surrogate", username="u\ud800"),
+        audit_event(name="huge-int", requestObject={"n": "@"}),
+    ]
+    good = [audit_event(name="good-1"), audit_event(name="good-2")]
+    body = as_json(event_list([good[0], *hostile, good[1]])).replace(b'"@"', b"9" * 5000)
+
+    response = post(client, body, token=token)
+
+    assert response.status_code == 200
+    assert counts(response) == {"ingested": 6, "duplicates": 0, "rejected": 0}
+    assert AuditEvent.objects.get(name="long-ns").namespace == "n" * 253
+    assert AuditEvent.objects.get(name="surrogate").username == "u\ufffd"
+
+
+def test_it_answers_200_with_the_reason_for_a_record_the_store_refuses(client, token, monkeypatch):
+    from auditui.events import ingest
+
+    real = ingest.normalize_event
+
+    def unsanitised(value, *, cluster, safe=False):  # as if ingest had let a bad value through
+        record = real(value, cluster=cluster, safe=True)
+        if record.name == "bad":
+            record.namespace = "bad\ud800"
+        return record
+
+    monkeypatch.setattr(ingest, "normalize_event", unsanitised)
+    body = as_json(event_list([audit_event(name="good"), audit_event(name="bad"), audit_event(name="good-2")]))
+
+    response = post(client, body, token=token)
+
+    assert response.status_code == 200
+    assert counts(response) == {"ingested": 2, "duplicates": 0, "rejected": 1}
+    (rejection,) = response.json()["rejections"]
+    assert rejection.startswith("body:1 items[1]: the database refused it")

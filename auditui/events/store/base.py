@@ -8,7 +8,7 @@ without saying whose view it is (see ``auditui.access.scope``).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -74,6 +74,11 @@ class EventQuery:
 class WriteResult:
     ingested: int = 0
     duplicates: int = 0
+    # Records the store refused one by one (a value it cannot hold): (index in the records
+    # written, reason). The rest of the write went in; ingested + duplicates + rejected = written.
+    rejected: tuple[tuple[int, str], ...] = ()
+    # What ``make_searchable`` needs to make this write searchable (a search engine's indices).
+    written: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -136,7 +141,15 @@ class EventStore(ABC):
 
     @abstractmethod
     def write(self, records: Sequence[AuditRecord]) -> WriteResult:
-        """Store records; those already stored (same cluster, auditID, stage) count as duplicates."""
+        """Store records; those already stored (same cluster, auditID, stage) count as duplicates.
+
+        A record the store refuses is rejected alone (``WriteResult.rejected``), never with the
+        records written beside it; ``StoreUnavailable`` when the store cannot take any."""
+
+    def make_searchable(self, written: Iterable[str]) -> None:  # noqa: B027 - SQL is searchable on commit
+        """Make what earlier writes stored (their ``WriteResult.written``) findable by searches
+        now: a search engine refreshes those indices. Called once at the end of an ingest that
+        reports its counts (the command, an upload, a pull run), not per write."""
 
     @abstractmethod
     def search(

@@ -11,12 +11,14 @@ of the query's time range when it names few, or to the days its object has event
 names one object (``object_days.py``: the index ``<prefix>.objects``, written with the events).
 
 Identity. The document id is a hash of (cluster, auditID, stage), written with ``op_type=create``:
-the engine answers 409 for an event it already has, which counts as a duplicate. Any other
+the engine answers 409 for an event it already has, which counts as a duplicate. An item the
+engine refuses for its content (``bulk.RECORD_ERRORS``) is that record's rejection; any other
 failed item raises ``SearchEngineError`` after the batch (the items that went in stay in, and
 a retry counts them as duplicates).
 
-Refresh. Writes pass ``refresh`` from ``AUDITUI_INDEX_REFRESH``: ``wait_for`` (default) returns
-once the events are searchable, without forcing a refresh per batch; tests use ``true``.
+Refresh. Writes pass ``refresh`` from ``AUDITUI_INDEX_REFRESH`` (default ``false``: searchable
+within the refresh interval; tests use ``true``); ``make_searchable`` refreshes the indices an
+ingest wrote, once at its end.
 
 Paging. Results are sorted on ``time_us`` (microseconds) descending, then ``seq`` (the order of
 storing), then ``event_id``, which is unique, so ``search_after`` alone never repeats or skips an
@@ -35,13 +37,11 @@ from __future__ import annotations
 import contextlib
 import time
 from abc import abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
-
-import orjson
 
 from auditui.access.scope import ViewerScope
 from auditui.events.normalize import AuditRecord
@@ -80,9 +80,12 @@ from auditui.events.store.bulk import (  # noqa: F401 - BULK_FILTER_PATH: the ba
     BULK_CHUNK,
     BULK_FILTER_PATH,
     BULKS_IN_FLIGHT,
+    BulkChunk,
     BulkOutcome,
     advice,
+    bulk_chunk,
     dumps,
+    refresh_targets,
 )
 from auditui.events.store.engine_config import EngineConfig
 from auditui.events.store.engine_cursor import SORT_VALUES, decode_cursor, encode_cursor
@@ -321,12 +324,12 @@ class SearchEngineStore(EventStore):
         # with two bulks in flight the node always has the next one queued while Python builds.
         pending: list = []
         for start in range(0, len(records), BULK_CHUNK):
-            body = self._bulk_body(records[start:start + BULK_CHUNK])
+            chunk = self._bulk_chunk(records[start:start + BULK_CHUNK], start)
             if len(pending) >= BULKS_IN_FLIGHT:
-                outcome.add(pending.pop(0).result())
-            pending.append(self._sender.submit(self._bulk, body))
-        for future in pending:
-            outcome.add(future.result())
+                outcome.add(*self._bulk_done(pending.pop(0)))
+            pending.append((self._sender.submit(self._bulk, chunk.body), chunk))
+        for sent in pending:
+            outcome.add(*self._bulk_done(sent))
         if outcome.errors:
             self.object_days.writer.forget()  # what failed may include object-days entries
             raise SearchEngineError(
@@ -334,19 +337,26 @@ class SearchEngineStore(EventStore):
                 f"({outcome.ingested} were, {outcome.duplicates} duplicates); first: {outcome.errors[0]}"
                 + advice(outcome.errors[0])
             )
-        return WriteResult(ingested=outcome.ingested, duplicates=outcome.duplicates)
+        written = frozenset({*outcome.indices, self.object_days.index})
+        return WriteResult(ingested=outcome.ingested, duplicates=outcome.duplicates,
+                           rejected=tuple(sorted(outcome.rejected)), written=written)
 
-    def _bulk_body(self, records: Sequence[AuditRecord]) -> bytes:
-        """NDJSON for one bulk request, serialised with orjson (the clients' json is the slow part)."""
+    @staticmethod
+    def _bulk_done(sent: tuple) -> tuple[list[dict], BulkChunk]:
+        future, chunk = sent
+        return future.result(), chunk
+
+    def _bulk_chunk(self, records: Sequence[AuditRecord], offset: int) -> BulkChunk:
         # The order of storing, for ties on time (the SQL store's ids): clock, then position.
         seq = time.time_ns() // 1000 * 1000
-        lines = self.object_days.lines(records)
-        for position, record in enumerate(records):
-            doc = dsl.document(record, seq=seq + position)
-            lines.append(orjson.dumps({"create": {"_index": self.index_for(record), "_id": doc["event_id"]}}))
-            lines.append(dumps(doc))
-        lines.append(b"")
-        return b"\n".join(lines)
+        return bulk_chunk(records, offset=offset, seq=seq, index_for=self.index_for,
+                          summary_lines=self.object_days.lines(records))
+
+    def make_searchable(self, written: Iterable[str]) -> None:
+        if self.refresh != "false":
+            return  # every write already waited for (or forced) its refresh
+        for target in refresh_targets(sorted(set(written))):
+            self._refresh(target)
 
     @cached_property
     def _sender(self) -> ThreadPoolExecutor:

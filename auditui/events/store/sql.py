@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
 import orjson
 from django.core.exceptions import EmptyResultSet
-from django.db import connections, transaction
+from django.db import DataError, IntegrityError, connections, transaction
 from django.db.models import Avg, Count, Func, IntegerField, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -18,6 +19,7 @@ from auditui.events.models import AuditEvent
 from auditui.events.normalize import AuditRecord
 from auditui.events.query.patterns import shell_pattern
 from auditui.events.query.sql_expressions import TextGlob
+from auditui.events.sanitize import SANITIZED_KEY, make_safe
 from auditui.events.store import rollup
 from auditui.events.store.base import (
     LIST_FIELDS,
@@ -117,6 +119,14 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
 
 
 _JSON_COLUMNS = frozenset({"user_groups", "source_ips", "raw"})
+# What the database (or the driver, adapting a value) raises for a value it cannot hold.
+_RECORD_ERRORS = (DataError, IntegrityError, ValueError, TypeError, OverflowError, RecursionError)
+
+
+def _reason(exc: Exception) -> str:
+    """The database's first line, short (it can quote the whole value)."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text if len(text) <= 200 else text[:197] + "..."
 
 
 def _json_text(value) -> str:
@@ -125,6 +135,29 @@ def _json_text(value) -> str:
         return orjson.dumps(value).decode()
     except TypeError:
         return json.dumps(value)
+
+
+# A float of 19 digits or more before the point, as orjson writes it (1e30, 1.2e+19): PostgreSQL
+# keeps it as numeric and gives it back as an integer of that many digits, which orjson (pages,
+# exports) refuses. Strings can match too (hex ids): those events are only looked through.
+_BIG_FLOAT = re.compile(rb"[0-9]e\+?(?:19|[2-9][0-9]|[1-3][0-9][0-9])")
+
+
+def _postgres_raw(record: AuditRecord) -> str:
+    """The raw event as PostgreSQL will hold it: floats beyond 64-bit integers as their text
+    (``sanitize``), which ingest's reader does not look for (it would cost every event)."""
+    try:
+        text = orjson.dumps(record.raw)
+    except TypeError:  # integers beyond 64 bits (a record not from ingest's reader)
+        text = None
+    if text is not None and not _BIG_FLOAT.search(text):
+        return text.decode()
+    cleaned, notes = make_safe(record.raw)
+    if notes:
+        earlier = cleaned.get(SANITIZED_KEY)
+        cleaned[SANITIZED_KEY] = [*(earlier if isinstance(earlier, list) else []), *notes]
+        record.raw = cleaned
+    return _json_text(record.raw)
 
 
 def _insert_statement(connection, records: Sequence[AuditRecord]) -> tuple[str, list[tuple]]:
@@ -143,7 +176,9 @@ def _insert_statement(connection, records: Sequence[AuditRecord]) -> tuple[str, 
         row = []
         for name in _RECORD_FIELDS:
             value = getattr(record, name)
-            if name in _JSON_COLUMNS:
+            if name == "raw" and connection.vendor == "postgresql":
+                value = _postgres_raw(record)
+            elif name in _JSON_COLUMNS:
                 value = _json_text(value)
             elif name in ("time", "stage_time") and value is not None:
                 value = adapt_time(value)
@@ -187,12 +222,28 @@ class SqlEventStore(EventStore):
         most of the cost of ingest."""
         if not records:
             return WriteResult()
+        inserted, rejected = self._insert(records, 0)
+        return WriteResult(ingested=inserted, duplicates=len(records) - inserted - len(rejected),
+                           rejected=tuple(rejected))
+
+    def _insert(self, records: Sequence[AuditRecord], offset: int) -> tuple[int, list[tuple[int, str]]]:
+        """Insert in one transaction; when the database refuses a value, insert each half on its
+        own (bisecting down to the one record at fault), so that a refused record is rejected
+        alone and never takes its batch with it. An outage (OperationalError) is not bisected:
+        it fails every half alike, and ingest reports the store unavailable."""
         connection = connections[AuditEvent.objects.db]
-        sql, rows = _insert_statement(connection, records)
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.executemany(sql, rows)
-            inserted = cursor.rowcount
-        return WriteResult(ingested=inserted, duplicates=len(records) - inserted)
+        try:
+            sql, rows = _insert_statement(connection, records)
+            with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+                cursor.executemany(sql, rows)
+                return cursor.rowcount, []
+        except _RECORD_ERRORS as exc:
+            if len(records) == 1:
+                return 0, [(offset, f"the database refused it: {_reason(exc)}")]
+        middle = len(records) // 2
+        first, first_rejected = self._insert(records[:middle], offset)
+        second, second_rejected = self._insert(records[middle:], offset + middle)
+        return first + second, first_rejected + second_rejected
 
     def purge(self, *, before: datetime) -> int:
         deleted = 0

@@ -73,6 +73,7 @@ class Command(BaseCommand):
             batch_size=options["batch_size"],
             on_batch=lambda report: progress.update(tracked.position, report.seen),
             source=provenance.command_line(path),
+            searchable=True,  # what the summary counts, a search finds once the command returns
         )
         try:
             with ingestor:
