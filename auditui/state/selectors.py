@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 
-from auditui.access.scope import ViewerScope
+from auditui.access.scope import RESERVED_CLUSTER, ViewerScope
 from auditui.events.store import get_store
 from auditui.state.cluster import ClusterState, Completeness
 from auditui.state.exposure import EndpointPolicies, Evaluator
@@ -47,8 +47,9 @@ def include_staged() -> bool:
 
 
 def visible_clusters(scope: ViewerScope) -> list[str]:
-    """Clusters with events the viewer may see something of."""
-    return sorted(get_store().cluster_totals(scope))
+    """Clusters with events the viewer may see something of; not auditui's own trail, which
+    holds no cluster's objects."""
+    return sorted(name for name in get_store().cluster_totals(scope) if name != RESERVED_CLUSTER)
 
 
 def state_at(cluster: str, at: datetime) -> ClusterState:

@@ -47,7 +47,7 @@ def test_it_ingests_a_gzip_event_list_over_http(live_server, live_token):
     assert status == 200
     assert {k: payload[k] for k in ("ingested", "duplicates", "rejected")} == {
         "ingested": 2, "duplicates": 0, "rejected": 0}
-    stored = {e.audit_id: e for e in AuditEvent.objects.all()}
+    stored = {e.audit_id: e for e in AuditEvent.objects.exclude(cluster="auditui")}  # not the token's trail
     assert set(stored) == {e["auditID"] for e in events}
     policy = stored[events[0]["auditID"]]
     assert (policy.cluster, policy.verb, policy.api_group, policy.namespace, policy.name) == (
@@ -64,4 +64,4 @@ def test_it_answers_401_with_a_bearer_challenge_over_http(live_server, live_toke
     assert status == 401
     assert headers["WWW-Authenticate"].startswith("Bearer")
     assert "invalid or revoked" in payload["detail"]
-    assert AuditEvent.objects.count() == 0
+    assert AuditEvent.objects.exclude(cluster="auditui").count() == 0  # the token's creation is in the trail
