@@ -14,10 +14,11 @@ from rest_framework.views import APIView
 from auditui.access.scope import scope_for
 from auditui.events import safe_json
 from auditui.events.store import StoreError
+from auditui.events.viewer_time import iso_micro
 from auditui.policies import diff as structural
 from auditui.policies import params, selectors
 from auditui.policies.history import Attempt, Change, Changelog, Snapshot
-from auditui.policies.presenters import history_path, iso_micro
+from auditui.policies.presenters import history_path
 
 LIST_PARAMS = [
     OpenApiParameter("changed_within", str, description="a duration: 1h, 24h (default), 7d, 30d"),

@@ -9,7 +9,7 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 from auditui.access.scope import ViewerScope
-from auditui.events.search_page import local_input
+from auditui.events.viewer_time import local_input
 from auditui.policies import params, presenters, selectors
 from auditui.policies.diff import without_noise
 from auditui.policies.history import Changelog, Snapshot

@@ -10,11 +10,11 @@ from urllib.parse import urlencode
 from django.urls import reverse
 
 from auditui.access.scope import ViewerScope
-from auditui.events.search_page import local_input, local_text
 from auditui.events.store import get_store
+from auditui.events.viewer_time import iso_z, local_input, local_text
 from auditui.policies import params, selectors
 from auditui.policies.kinds import PolicyKind, policy_kinds
-from auditui.policies.presenters import history_path, iso_z
+from auditui.policies.presenters import history_path
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from auditui.access.scope import scope_for
-from auditui.events.search_page import from_local_input
+from auditui.events.viewer_time import from_local_input
 from auditui.policies import history_page, list_page, selectors
 
 

@@ -71,6 +71,13 @@ def column_for(key: str) -> Column | None:
     return COLUMNS.get(key)
 
 
+def store_field(key: str) -> str | None:
+    """The store's name for a query key (``objectRef.namespace`` -> ``namespace``), as
+    ``EventQuery.filters``, ``group_by`` and records use it; None when the key is not indexed."""
+    column = column_for(key)
+    return column.name if column else None
+
+
 def is_time_key(key: str) -> bool:
     column = column_for(key)
     return column is not None and column.kind == "time"
