@@ -12,7 +12,6 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from django.urls import reverse
@@ -26,9 +25,6 @@ from auditui.events.query.text import add_clause
 from auditui.events.store import Bucket, EventQuery, Page, StoreError, get_store
 from auditui.events.store.deadline import QueryTimeout
 from auditui.events.viewer_time import iso_z, local_input, local_text
-
-if TYPE_CHECKING:
-    from auditui.events.models import SavedSearch
 
 PAGE_SIZE = 50
 SIDEBAR_LIMIT = 5
@@ -512,14 +508,3 @@ def _fill_results(page: SearchPage, q: EventQuery) -> None:
         page.older_href = state.href(cursor=results.next_cursor)
     page.export = export_links(state, page.time_range, page.total)
 
-
-# --- saved searches ---------------------------------------------------------------------------
-
-def saved_search_save(*, owner, name: str, params: Mapping) -> SavedSearch:
-    """Save (or overwrite, by name) the owner's search; the page state only, never a cursor."""
-    from auditui.events.models import SavedSearch
-
-    querystring = SearchState.from_params(params).querystring(cursor="")
-    saved, _created = SavedSearch.objects.update_or_create(owner=owner, name=name,
-                                                           defaults={"params": querystring})
-    return saved
