@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from auditui.access.scope import ViewerScope
-from auditui.events import search
+from auditui.events import fields, search
 from auditui.events.normalize import AuditRecord
 from auditui.events.query import And, Not, QueryError, parse, store_field, to_text
 from auditui.events.query.text import add_clause
@@ -351,12 +351,7 @@ def build_rows(state: SearchState, records: Sequence[AuditRecord]) -> list[Row]:
 # --- one expanded event -----------------------------------------------------------------------
 
 # Indexed fields shown when a row is expanded, in query-language names.
-EXPANDED_FIELDS = (
-    "cluster", "auditID", "stage", "level", "verb", "user.username", "user.groups", "impersonatedUser.username",
-    "sourceIPs", "userAgent", "objectRef.resource", "objectRef.subresource", "objectRef.apiGroup",
-    "objectRef.apiVersion", "objectRef.namespace", "objectRef.name", "responseStatus.code",
-    "annotations.authorization.k8s.io/decision", "requestURI", "source",
-)
+EXPANDED_FIELDS = fields.EXPANDED_FIELDS
 
 
 @dataclass(frozen=True)

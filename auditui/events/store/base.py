@@ -14,15 +14,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from auditui.access.scope import ViewerScope
+
+# The indexed fields a caller may filter exactly on, group by, or aggregate over.
+from auditui.events.fields import GROUPABLE_FIELDS, LIST_FIELDS, NUMERIC_FIELDS
 from auditui.events.normalize import AuditRecord
 
-# Indexed fields a caller may filter exactly on, group by, or aggregate over.
-GROUPABLE_FIELDS = (
-    "cluster", "stage", "level", "verb", "username", "impersonated_user", "user_agent", "resource",
-    "subresource", "api_group", "api_version", "namespace", "name", "response_code", "decision",
-)
-LIST_FIELDS = ("user_groups", "source_ips")
-NUMERIC_FIELDS = ("response_code",)
 # How far back ``newest_first`` looks, step by step: the newest events are nearly always recent,
 # and a search engine asked for the newest events of all time sorts every daily index (a year of
 # them takes seconds) even when the answer is in today's.

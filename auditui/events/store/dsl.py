@@ -38,6 +38,10 @@ from decimal import Decimal
 from typing import Any
 
 from auditui.access.scope import RESERVED_CLUSTER, Grant, ViewerScope, is_wildcard
+
+# Keyword (text) and list fields, and those added after the first release: documents written
+# before lack them (read as "").
+from auditui.events.fields import KEYWORD_FIELDS, LATER_FIELDS, LIST_FIELDS
 from auditui.events.normalize import AuditRecord
 from auditui.events.query.errors import QueryError
 from auditui.events.query.fields import COLUMNS, TEXT_SEARCH_COLUMNS, column_for, value_for_key
@@ -49,14 +53,6 @@ from auditui.events.store.base import from_micros, micros
 MATCH_ALL: dict = {"match_all": {}}
 MATCH_NONE: dict = {"match_none": {}}
 
-KEYWORD_FIELDS = (
-    "cluster", "audit_id", "stage", "level", "verb", "username", "impersonated_user", "user_agent",
-    "resource", "subresource", "api_group", "api_version", "namespace", "name", "uid", "decision",
-    "request_uri", "source",
-)
-LIST_FIELDS = ("user_groups", "source_ips")
-# Keyword fields added after the first release: documents written before lack them (read as "").
-LATER_FIELDS = ("source",)
 RAW_FIELDS = ("raw_s", "raw_n", "raw_b", "raw_h", "raw_ne")
 # Index-only fields: derived from ``raw`` and the columns; searches leave them out of the hits.
 DERIVED_FIELDS = (*RAW_FIELDS, "text_lc")
