@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.urls import reverse
+
 from auditui.events import safe_json
 from auditui.events.fields import API_FIELDS
 from auditui.events.normalize import AuditRecord
@@ -20,7 +22,7 @@ def record_json(record: AuditRecord, request: Request | None = None, *, writable
         value = getattr(record, field.column)
         data[field.api] = value.isoformat().replace("+00:00", "Z") if field.kind == "time" else value
     if request is not None:
-        data["url"] = request.build_absolute_uri(f"/events/{record.id}/")
+        data["url"] = request.build_absolute_uri(reverse("events:detail", args=[record.id]))
     # What orjson cannot write (300-level nesting, huge integers) comes back with a marker
     # in its place, so that one such event never fails a whole page of answers.
     data["event"] = safe_json.writable(record.raw) if writable else record.raw

@@ -58,7 +58,7 @@ class PoliciesApiView(APIView):
 
 
 def _event_url(request: Request, record) -> str | None:
-    return request.build_absolute_uri(f"/events/{record.id}/") if record.id is not None else None
+    return request.build_absolute_uri(reverse("events:detail", args=[record.id])) if record.id is not None else None
 
 
 class PolicyListView(PoliciesApiView):

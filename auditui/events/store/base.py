@@ -1,5 +1,6 @@
 """The EventStore interface: everything above the store (search, changelog, alerts, reports)
-talks only to this. Backends: ``sql`` (Django ORM; SQLite or PostgreSQL) now, search engines later.
+talks only to this. Backends: ``sql`` (Django ORM; SQLite or PostgreSQL) and the search engines
+(OpenSearch, Elasticsearch; ``search_engine.py``), chosen by ``EVENT_STORE_URL``.
 
 Every read takes an ``EventQuery`` whose ``scope`` is mandatory: there is no way to read events
 without saying whose view it is (see ``auditui.access.scope``).

@@ -44,8 +44,8 @@ def search_body(query: dict, *, size: int, sort: Sequence[dict] = SEARCH_SORT,
 
 def time_floor_body(query: dict, *, size: int, pit: str | None = None) -> dict:
     """The times of the ``size`` newest matches, sorted by time alone: each shard can then skip
-    what cannot compete, where SEARCH_SORT's tiebreakers make it read every match (250 ms against
-    50 for the first page of 30 days of 1 M events)."""
+    what cannot compete, where SEARCH_SORT's tiebreakers make it read every match (several
+    times slower for a first page of a month of events; bench/RESULTS.md)."""
     body = search_body(query, size=size, sort=SEARCH_SORT[:1], pit=pit)
     body["_source"] = False  # the sort values say it all
     return body

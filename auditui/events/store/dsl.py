@@ -73,7 +73,7 @@ MAPPINGS: dict = {
     # The raw event is kept whole in _source (``enabled: false``: stored, not indexed); what is
     # indexed from it lives in the derived fields. Those stay in the stored _source too: leaving
     # them out with ``_source.excludes`` makes the node parse and write every document's source
-    # again, a third of its indexing time (bench/RESULTS.md); searches filter them out instead
+    # again, a large part of its indexing time (bench/RESULTS.md); searches filter them out instead
     # (``bodies.HIT_SOURCE``).
     "properties": {
         "event_id": {"type": "keyword"},

@@ -144,7 +144,7 @@ class SearchEngineStore(EventStore):
     # (a write of one chunk would leave one side idle while the other works).
     write_batch_size = 5 * BULK_CHUNK
 
-    def __init__(self, config: EngineConfig, *, prefix: str, refresh: str = "wait_for") -> None:
+    def __init__(self, config: EngineConfig, *, prefix: str, refresh: str = "false") -> None:
         if is_unsafe_prefix(prefix):
             raise ValueError(f"index prefix {prefix!r}: lower-case letters, digits, '_', '-' and '.' only")
         if refresh not in ("true", "false", "wait_for"):
@@ -387,7 +387,7 @@ class SearchEngineStore(EventStore):
 
     def cluster_totals(self, scope: ViewerScope) -> dict[str, int]:
         # For a viewer who sees everything, the indices' document counts answer it without a
-        # search (an aggregate asks every daily index: ~1 s at a year of retention); clusters'
+        # search (an aggregate asks every daily index, slow at a year of retention); clusters'
         # names come from the object-days index, as index names hold them mangled.
         names = self.object_days.clusters() if scope.everything else None
         if names is None:
