@@ -14,6 +14,7 @@ from auditui.events import fields
 from auditui.events.normalize import RejectedRecord, parse_time
 from auditui.events.query.fields import column_for
 from auditui.events.store import EventQuery, GroupCount, get_store
+from auditui.params import ParamError
 
 DEFAULT_RANGE = "now-24h"
 _RELATIVE = re.compile(r"^now(?:-(\d+)([smhdw]))?$")
@@ -25,19 +26,8 @@ MAX_BUCKETS = 120
 MAX_RANGE = timedelta(days=3660)
 
 
-class SearchError(ValueError):
+class SearchError(ParamError):
     """A bad search parameter; ``param`` names it so the page can show the message beside it."""
-
-    def __init__(self, param: str, message: str, position: int | None = None) -> None:
-        super().__init__(message)
-        self.param = param
-        self.position = position
-
-    def as_dict(self) -> dict:
-        payload: dict = {"error": str(self), "param": self.param}
-        if self.position is not None:
-            payload["position"] = self.position
-        return payload
 
 
 def parse_duration(text: str) -> timedelta:
