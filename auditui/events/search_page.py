@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 from django.urls import reverse
 from django.utils import timezone
 
+from auditui import links
 from auditui.access.scope import ViewerScope
 from auditui.events import fields, search
 from auditui.events.normalize import AuditRecord
@@ -95,12 +96,11 @@ class SearchState:
     def querystring(self, **changes) -> str:
         """The URL query string of this state with ``changes``; any change restarts paging."""
         state = replace(self, **{"cursor": "", **changes}) if changes else self
-        return urlencode(state.pairs())
+        return links.querystring(state.pairs())
 
     def href(self, **changes) -> str:
         """A link to the events page in this state with ``changes``."""
-        querystring = self.querystring(**changes)
-        return reverse("events:list") + (f"?{querystring}" if querystring else "")
+        return reverse("events:list") + (f"?{query}" if (query := self.querystring(**changes)) else "")
 
     @property
     def columns_param(self) -> str:

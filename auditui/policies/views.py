@@ -50,7 +50,7 @@ def policy_history(request: HttpRequest, resource: str, namespace: str, name: st
             return _ambiguous(request, lookup, namespace, name)
         # Out of scope and unknown look the same, so nothing leaks about other teams' policies.
         raise Http404("No such policy")
-    return render(request, "policies/history.html", history_page.build(scope, lookup, request.GET))
+    return render(request, "policies/history.html", history_page.build(scope, lookup, request.GET).context())
 
 
 def _ambiguous(request: HttpRequest, lookup: selectors.Lookup, namespace: str, name: str) -> HttpResponse:
