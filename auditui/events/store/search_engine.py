@@ -231,7 +231,7 @@ class SearchEngineStore(EventStore):
         of the days its object has events on when it names one (``obj``, or its filters).
 
         Every index searched costs the node a shard request, even one with nothing to find
-        (about half a millisecond here), so a year of daily indices per cluster makes any
+        (bench/RESULTS.md has the cost), so a year of daily indices per cluster makes any
         search across all of them slow. ``clusters`` narrows further (``obj``'s by default)."""
         clusters = tuple(clusters or q.clusters or ((obj.cluster,) if obj else ()))
         days = self._periods(q)
