@@ -16,7 +16,7 @@ from auditui.events import safe_json, search, search_page, selectors, services
 from auditui.events.normalize import AuditRecord
 from auditui.events.search_page import SearchState
 from auditui.events.store import get_store
-from auditui.events.viewer_time import from_local_input
+from auditui.events.viewer_time import from_local_inputs
 
 # The syntax popover's examples (tests check that each parses).
 SYNTAX_EXAMPLES = (
@@ -43,9 +43,9 @@ def _custom_range_redirect(request: HttpRequest) -> HttpResponse | None:
     if "start_local" not in request.GET and "end_local" not in request.GET:
         return None
     state = SearchState.from_params(request.GET)
-    start = from_local_input(request.GET.get("start_local", ""))
-    end = from_local_input(request.GET.get("end_local", ""))
-    return redirect(_events_url(state.querystring(start=start or state.start, end=end or state.end)))
+    times = from_local_inputs(request.GET)
+    return redirect(_events_url(state.querystring(start=times.get("start") or state.start,
+                                                  end=times.get("end") or state.end)))
 
 
 @require_GET

@@ -7,6 +7,7 @@ instant on another's.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from django.utils import timezone
@@ -43,3 +44,10 @@ def from_local_input(text: str) -> str:
     if naive.tzinfo is None:
         naive = timezone.make_aware(naive, timezone.get_current_timezone())
     return iso_z(naive)
+
+
+def from_local_inputs(params: Mapping, names: tuple[str, ...] = ("start", "end")) -> dict[str, str]:
+    """A custom-range form's ``<name>_local`` inputs (viewer's zone) as UTC URL values, for the
+    names it filled in: what every page's range form redirects to."""
+    return {name: from_local_input(params.get(f"{name}_local", "")) for name in names
+            if params.get(f"{name}_local", "")}
