@@ -8,9 +8,9 @@ import gc
 # CPython's cycle collector runs a young collection every GEN0_THRESHOLD allocations, and a full
 # one, walking every tracked object, after ten of the next generation. Rebuilding a policy's
 # versions or reading a page of events allocates hundreds of thousands of short-lived dicts, so at
-# the default (700) a history page paid for one or two full collections: p95 80-100 ms against a
-# p50 of 35 ms on bench/changelog.py (b); with this threshold and the startup objects frozen,
-# p95 40-50 ms. Memory held between collections grows by a few MB at most.
+# the default (700) a history page paid for one or two full collections, which showed in its p95
+# (bench/changelog.py (b); the figures are in bench/RESULTS.md); with this threshold and the
+# startup objects frozen they are gone. Memory held between collections grows by a few MB at most.
 GEN0_THRESHOLD = 10_000
 
 

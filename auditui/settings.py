@@ -254,6 +254,8 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # ?format= belongs to our endpoints (exports, report downloads), not to DRF negotiation.
     "URL_FORMAT_OVERRIDE": None,
+    # Bad parameters answer {"error", "param"} (+ "position") with a 400, in every app's API.
+    "EXCEPTION_HANDLER": "auditui.api_errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "auditui API",

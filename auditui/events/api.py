@@ -14,7 +14,8 @@ from rest_framework.views import APIView
 from auditui.access.scope import scope_for
 from auditui.events import search, trail
 from auditui.events.representation import record_json
-from auditui.events.store import StoreError, get_store
+from auditui.events.store import get_store
+from auditui.params import ParamError
 
 MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 50
@@ -27,40 +28,27 @@ SEARCH_PARAMS = [
 ]
 
 
-class BadRequest(Exception):
-    def __init__(self, payload: dict) -> None:
-        super().__init__(payload.get("error"))
-        self.payload = payload
-
-
 def _int_param(request: Request, name: str, default: int, maximum: int) -> int:
     raw = request.query_params.get(name)
     if raw in (None, ""):
         return default
     if not raw.isdigit() or not 1 <= int(raw) <= maximum:
-        raise BadRequest({"error": f"{name} must be a whole number from 1 to {maximum}", "param": name})
+        raise ParamError(name, f"{name} must be a whole number from 1 to {maximum}")
     return int(raw)
 
 
 def query_from_request(request: Request):
-    """(EventQuery, TimeRange) from the standard parameters; raises BadRequest naming the parameter."""
+    """(EventQuery, TimeRange) from the standard parameters; raises SearchError naming the parameter."""
     params = request.query_params
-    try:
-        time_range = search.parse_range(params.get("start"), params.get("end"))
-        q = search.build_query(scope_for(request.user), query=params.get("query"), time_range=time_range,
-                               clusters=tuple(params.getlist("cluster")))
-    except search.SearchError as exc:
-        raise BadRequest(exc.as_dict()) from exc
+    time_range = search.parse_range(params.get("start"), params.get("end"))
+    q = search.build_query(scope_for(request.user), query=params.get("query"), time_range=time_range,
+                           clusters=tuple(params.getlist("cluster")))
     return q, time_range
 
 
 class EventsApiView(APIView):
-    def handle_exception(self, exc):
-        if isinstance(exc, BadRequest):
-            return Response(exc.payload, status=400)
-        if isinstance(exc, StoreError | search.SearchError):
-            return Response({"error": str(exc)}, status=400)
-        return super().handle_exception(exc)
+    # Bad parameters (ParamError, SearchError) and StoreErrors answer 400 (auditui.api_errors).
+    store_errors_are_bad_requests = True
 
 
 class EventListView(EventsApiView):
@@ -106,10 +94,7 @@ class HistogramView(EventsApiView):
     )
     def get(self, request: Request) -> Response:
         q, time_range = query_from_request(request)
-        try:
-            interval = search.resolve_interval(request.query_params.get("interval"), time_range)
-        except search.SearchError as exc:
-            raise BadRequest(exc.as_dict()) from exc
+        interval = search.resolve_interval(request.query_params.get("interval"), time_range)
         buckets = get_store().histogram(q, interval=interval)
         return Response({
             "start": time_range.start.isoformat(), "end": time_range.end.isoformat(),
@@ -128,10 +113,7 @@ class TopValuesView(EventsApiView):
     def get(self, request: Request, field: str) -> Response:
         q, _range = query_from_request(request)
         limit = _int_param(request, "limit", 10, 100)
-        try:
-            top = search.top_values(q, field, limit)
-        except search.SearchError as exc:
-            raise BadRequest(exc.as_dict()) from exc
+        top = search.top_values(q, field, limit)
         return Response({
             "field": top.field, "total": top.total, "other": top.other,
             "values": [{"value": v.keys[0], "count": v.count} for v in top.values],
@@ -156,11 +138,11 @@ class ExportView(EventsApiView):
         q, _range = query_from_request(request)
         fmt = request.query_params.get("format", "csv")
         if fmt not in ("csv", "json"):
-            raise BadRequest({"error": "format must be csv or json", "param": "format"})
+            raise ParamError("format", "format must be csv or json")
         try:
             columns = export.parse_columns(request.query_params.get("columns", ""))
         except export.ColumnsError as exc:
-            raise BadRequest({"error": str(exc), "param": "columns"}) from exc
+            raise ParamError("columns", str(exc)) from exc
         cap = export.export_cap()
         total = get_store().count(q)
         records = export.iter_records(q, cap)

@@ -65,7 +65,7 @@ class AuditEvent(models.Model):
             models.Index(fields=["-time"], condition=models.Q(has_response_object=True), name="event_respbody_time"),
             # One object's history (changelog). The columns after time make it a covering index
             # for the lists of changed objects ("all known policies" counts every change ever
-            # stored: from the index alone that is 4x faster warm, and far faster cold, than
+            # stored: from the index alone that is much faster, warm and cold, than
             # fetching each row; bench/RESULTS.md); resource first, as those lists ask for a few
             # resources in every cluster (SQLite would need statistics to skip-scan clusters).
             models.Index(

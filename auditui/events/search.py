@@ -10,8 +10,11 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from auditui.access.scope import ViewerScope
+from auditui.events import fields
 from auditui.events.normalize import RejectedRecord, parse_time
+from auditui.events.query.fields import column_for
 from auditui.events.store import EventQuery, GroupCount, get_store
+from auditui.params import ParamError
 
 DEFAULT_RANGE = "now-24h"
 _RELATIVE = re.compile(r"^now(?:-(\d+)([smhdw]))?$")
@@ -23,19 +26,8 @@ MAX_BUCKETS = 120
 MAX_RANGE = timedelta(days=3660)
 
 
-class SearchError(ValueError):
+class SearchError(ParamError):
     """A bad search parameter; ``param`` names it so the page can show the message beside it."""
-
-    def __init__(self, param: str, message: str, position: int | None = None) -> None:
-        super().__init__(message)
-        self.param = param
-        self.position = position
-
-    def as_dict(self) -> dict:
-        payload: dict = {"error": str(self), "param": self.param}
-        if self.position is not None:
-            payload["position"] = self.position
-        return payload
 
 
 def parse_duration(text: str) -> timedelta:
@@ -138,17 +130,11 @@ class TopValues:
 
 
 # Fields offered in the sidebar, in query-language names.
-SIDEBAR_FIELDS = (
-    "verb", "user.username", "objectRef.namespace", "objectRef.resource", "responseStatus.code",
-    "objectRef.apiGroup", "objectRef.name", "user.groups", "sourceIPs", "userAgent", "stage", "level",
-    "annotations.authorization.k8s.io/decision", "impersonatedUser.username", "cluster", "source",
-)
+SIDEBAR_FIELDS = fields.SIDEBAR_FIELDS
 
 
 def top_values(q: EventQuery, field: str, limit: int = 10) -> TopValues:
     """The most frequent values of one indexed field among the matching events."""
-    from auditui.events.query.fields import column_for
-
     column = column_for(field)
     if column is None or column.kind == "time":
         raise SearchError("field", f"no top values for {field!r}: it is not an indexed field")
@@ -162,8 +148,6 @@ def sample_top_values(records: list, field: str, limit: int = 10) -> TopValues:
     """Top values among already-fetched records (Discover's sidebar works on a sample too: exact
     counts over a week of a busy cluster cost seconds, a sample costs nothing)."""
     from collections import Counter
-
-    from auditui.events.query.fields import column_for
 
     column = column_for(field)
     if column is None or column.kind == "time":

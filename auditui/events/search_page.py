@@ -11,21 +11,21 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from django.urls import reverse
 from django.utils import timezone
 
+from auditui import links
 from auditui.access.scope import ViewerScope
-from auditui.events import search
+from auditui.events import fields, search
 from auditui.events.normalize import AuditRecord
+from auditui.events.query import And, Not, QueryError, parse, store_field, to_text
+from auditui.events.query.text import add_clause
 from auditui.events.store import Bucket, EventQuery, Page, StoreError, get_store
 from auditui.events.store.deadline import QueryTimeout
-
-if TYPE_CHECKING:
-    from auditui.events.models import SavedSearch
+from auditui.events.viewer_time import iso_z, local_input, local_text
 
 PAGE_SIZE = 50
 SIDEBAR_LIMIT = 5
@@ -49,11 +49,6 @@ EXPORT_FIELDS = {
     "code": ("responseStatus.code",),
 }
 MAX_COLUMNS = 20
-
-
-def iso_z(moment: datetime) -> str:
-    """UTC, whole seconds, with a Z: the form the page writes into URLs."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _split_columns(values: Iterable[str]) -> tuple[str, ...]:
@@ -101,55 +96,16 @@ class SearchState:
     def querystring(self, **changes) -> str:
         """The URL query string of this state with ``changes``; any change restarts paging."""
         state = replace(self, **{"cursor": "", **changes}) if changes else self
-        return urlencode(state.pairs())
+        return links.querystring(state.pairs())
 
     def href(self, **changes) -> str:
         """A link to the events page in this state with ``changes``."""
-        querystring = self.querystring(**changes)
-        return reverse("events:list") + (f"?{querystring}" if querystring else "")
+        return reverse("events:list") + (f"?{query}" if (query := self.querystring(**changes)) else "")
 
     @property
     def columns_param(self) -> str:
         """``columns=`` as the URL carries it; empty for the default columns."""
         return "" if self.columns == DEFAULT_COLUMNS else ",".join(self.columns)
-
-
-# --- query clauses ----------------------------------------------------------------------------
-
-def quote(text: str, specials: str = '\\"') -> str:
-    """A query-language string literal; a backslash escapes each of ``specials``."""
-    return '"' + "".join("\\" + c if c in specials else c for c in text) + '"'
-
-
-def quote_literal(value: str) -> str:
-    """A value that matches only itself: ``*`` and ``?`` escaped, so they are not wildcards."""
-    return quote(value, '\\"*?')
-
-
-def clause(key: str, value: object) -> str:
-    """``"key"="value"``, or ``"key" EMPTY`` for a missing or empty value."""
-    if value is None or value == "":
-        return f"{quote(key)} EMPTY"
-    return f"{quote(key)}={quote_literal(str(value))}"
-
-
-def add_clause(query: str, key: str, value: object, *, negate: bool = False) -> str:
-    """The query narrowed by one clause: ``… AND "key"="value"`` or ``… AND NOT "key"="value"``."""
-    new = ("NOT " if negate else "") + clause(key, value)
-    if not query.strip():
-        return new
-    return f"{_as_operand(query)} AND {new}"
-
-
-def _as_operand(query: str) -> str:
-    """Parenthesise a query whose top level is an OR, so that ``AND`` binds to all of it."""
-    from auditui.events.query import Or, QueryError, parse
-
-    try:
-        node = parse(query)
-    except QueryError:
-        return f"({query})"
-    return f"({query})" if isinstance(node, Or) else query
 
 
 @dataclass(frozen=True)
@@ -162,8 +118,6 @@ class Pill:
 
 
 def query_pills(state: SearchState) -> list[Pill]:
-    from auditui.events.query import And, Not, QueryError, parse, to_text
-
     try:
         node = parse(state.query) if state.query else None
     except QueryError:
@@ -202,28 +156,6 @@ def range_label(state: SearchState, time_range: search.TimeRange | None) -> str:
     if time_range is None:
         return "Invalid range"
     return f"{local_text(time_range.start)} → {local_text(time_range.end)}"
-
-
-def local_text(moment: datetime) -> str:
-    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M:%S}"
-
-
-def local_input(moment: datetime | None) -> str:
-    """A ``datetime-local`` input value in the viewer's zone."""
-    return f"{timezone.localtime(moment):%Y-%m-%dT%H:%M:%S}" if moment else ""
-
-
-def from_local_input(text: str) -> str:
-    """A ``datetime-local`` value (viewer's zone) as a UTC URL value; unparsable text is kept,
-    so that the range parser reports it."""
-    text = text.strip()
-    try:
-        naive = datetime.fromisoformat(text)
-    except ValueError:
-        return text
-    if naive.tzinfo is None:
-        naive = timezone.make_aware(naive, timezone.get_current_timezone())
-    return iso_z(naive)
 
 
 @dataclass(frozen=True)
@@ -419,12 +351,7 @@ def build_rows(state: SearchState, records: Sequence[AuditRecord]) -> list[Row]:
 # --- one expanded event -----------------------------------------------------------------------
 
 # Indexed fields shown when a row is expanded, in query-language names.
-EXPANDED_FIELDS = (
-    "cluster", "auditID", "stage", "level", "verb", "user.username", "user.groups", "impersonatedUser.username",
-    "sourceIPs", "userAgent", "objectRef.resource", "objectRef.subresource", "objectRef.apiGroup",
-    "objectRef.apiVersion", "objectRef.namespace", "objectRef.name", "responseStatus.code",
-    "annotations.authorization.k8s.io/decision", "requestURI", "source",
-)
+EXPANDED_FIELDS = fields.EXPANDED_FIELDS
 
 
 @dataclass(frozen=True)
@@ -434,11 +361,9 @@ class FieldRow:
 
 
 def expanded_fields(state: SearchState, record: AuditRecord) -> list[FieldRow]:
-    from auditui.events.query.fields import column_for
-
     rows = []
     for key in EXPANDED_FIELDS:
-        value = getattr(record, column_for(key).name)
+        value = getattr(record, store_field(key))
         values = value if isinstance(value, list) else [value]
         rows.append(FieldRow(key, [(value_label(v), *filter_links(state, key, v)) for v in values]))
     return rows
@@ -578,14 +503,3 @@ def _fill_results(page: SearchPage, q: EventQuery) -> None:
         page.older_href = state.href(cursor=results.next_cursor)
     page.export = export_links(state, page.time_range, page.total)
 
-
-# --- saved searches ---------------------------------------------------------------------------
-
-def saved_search_save(*, owner, name: str, params: Mapping) -> SavedSearch:
-    """Save (or overwrite, by name) the owner's search; the page state only, never a cursor."""
-    from auditui.events.models import SavedSearch
-
-    querystring = SearchState.from_params(params).querystring(cursor="")
-    saved, _created = SavedSearch.objects.update_or_create(owner=owner, name=name,
-                                                           defaults={"params": querystring})
-    return saved

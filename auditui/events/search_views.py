@@ -6,17 +6,17 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from auditui.access.scope import scope_for
-from auditui.events import safe_json, search, search_page
-from auditui.events.models import SavedSearch
+from auditui.events import safe_json, search, search_page, selectors, services
 from auditui.events.normalize import AuditRecord
 from auditui.events.search_page import SearchState
 from auditui.events.store import get_store
+from auditui.events.viewer_time import from_local_inputs
 
 # The syntax popover's examples (tests check that each parses).
 SYNTAX_EXAMPLES = (
@@ -43,9 +43,9 @@ def _custom_range_redirect(request: HttpRequest) -> HttpResponse | None:
     if "start_local" not in request.GET and "end_local" not in request.GET:
         return None
     state = SearchState.from_params(request.GET)
-    start = search_page.from_local_input(request.GET.get("start_local", ""))
-    end = search_page.from_local_input(request.GET.get("end_local", ""))
-    return redirect(_events_url(state.querystring(start=start or state.start, end=end or state.end)))
+    times = from_local_inputs(request.GET)
+    return redirect(_events_url(state.querystring(start=times.get("start") or state.start,
+                                                  end=times.get("end") or state.end)))
 
 
 @require_GET
@@ -65,7 +65,7 @@ def events_search(request: HttpRequest) -> HttpResponse:
         "page": page,
         "state": state,
         "scope_empty": scope.is_empty,
-        "saved_searches": SavedSearch.objects.filter(owner=request.user),
+        "saved_searches": selectors.saved_search_list(request.user),
         "syntax_examples": SYNTAX_EXAMPLES,
     }, status=503 if timed_out else 200)
 
@@ -133,8 +133,8 @@ def saved_search_create(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Give the search a name (at most 100 characters).")
         return redirect(_events_url(request.POST.get("params", "")))
-    saved = search_page.saved_search_save(owner=request.user, name=form.cleaned_data["name"],
-                                          params=QueryDict(form.cleaned_data["params"]))
+    saved = services.saved_search_save(owner=request.user, name=form.cleaned_data["name"],
+                                       params=QueryDict(form.cleaned_data["params"]))
     messages.success(request, f"Saved search “{saved.name}”.")
     return redirect(_events_url(saved.params))
 
@@ -142,15 +142,15 @@ def saved_search_create(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def saved_search_open(request: HttpRequest, pk: int) -> HttpResponse:
-    saved = get_object_or_404(SavedSearch, pk=pk, owner=request.user)
+    saved = selectors.saved_search_get(request.user, pk)
     return redirect(_events_url(saved.params))
 
 
 @require_POST
 @login_required
 def saved_search_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    saved = get_object_or_404(SavedSearch, pk=pk, owner=request.user)
-    saved.delete()
+    saved = selectors.saved_search_get(request.user, pk)
+    services.saved_search_delete(saved)
     messages.success(request, f"Deleted saved search “{saved.name}”.")
     back = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):

@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import islice
 
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from auditui.access.scope import ViewerScope
-from auditui.events.models import DropRule, IngestJob, PullSource
+from auditui.events.models import DropRule, IngestJob, PullSource, SavedSearch
 from auditui.events.normalize import AuditRecord
 from auditui.events.store import Bucket, EventQuery, get_store
 
@@ -68,3 +70,12 @@ def overview(scope: ViewerScope, *, is_staff: bool, now: datetime | None = None)
         recent_jobs=list(IngestJob.objects.for_scope(scope)[:5]) if is_staff else [],
         pull_sources=list(PullSource.objects.all()) if is_staff else [],
     )
+
+
+def saved_search_list(owner) -> QuerySet[SavedSearch]:
+    return SavedSearch.objects.filter(owner=owner)
+
+
+def saved_search_get(owner, pk: int) -> SavedSearch:
+    """The owner's saved search (404 otherwise: another user's searches do not exist for them)."""
+    return get_object_or_404(SavedSearch, pk=pk, owner=owner)

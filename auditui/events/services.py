@@ -6,6 +6,7 @@ import logging
 import re
 import shutil
 import zlib
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO
@@ -18,7 +19,8 @@ from django.utils import timezone
 from auditui.access import throttle
 from auditui.events import provenance
 from auditui.events.ingest import IngestReport, ingest_path
-from auditui.events.models import IngestJob
+from auditui.events.models import IngestJob, SavedSearch
+from auditui.events.search_page import SearchState
 from auditui.events.store import StoreUnavailable, get_store
 
 log = logging.getLogger(__name__)
@@ -233,3 +235,15 @@ def refresh_statistics() -> None:
     if connection.vendor in ("sqlite", "postgresql"):
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
+
+
+def saved_search_save(*, owner, name: str, params: Mapping) -> SavedSearch:
+    """Save (or overwrite, by name) the owner's search; the page state only, never a cursor."""
+    querystring = SearchState.from_params(params).querystring(cursor="")
+    saved, _created = SavedSearch.objects.update_or_create(owner=owner, name=name,
+                                                           defaults={"params": querystring})
+    return saved
+
+
+def saved_search_delete(saved: SavedSearch) -> None:
+    saved.delete()

@@ -13,11 +13,11 @@ from rest_framework.views import APIView
 
 from auditui.access.scope import scope_for
 from auditui.events import safe_json
-from auditui.events.store import StoreError
+from auditui.events.viewer_time import iso_micro
 from auditui.policies import diff as structural
 from auditui.policies import params, selectors
 from auditui.policies.history import Attempt, Change, Changelog, Snapshot
-from auditui.policies.presenters import history_path, iso_micro
+from auditui.policies.presenters import history_path
 
 LIST_PARAMS = [
     OpenApiParameter("changed_within", str, description="a duration: 1h, 24h (default), 7d, 30d"),
@@ -48,16 +48,12 @@ ATTEMPT = inline_serializer("PolicyFailedAttempt", {
 
 
 class PoliciesApiView(APIView):
-    def handle_exception(self, exc):
-        if isinstance(exc, params.ParamError):
-            return Response({"error": str(exc), "param": exc.param}, status=400)
-        if isinstance(exc, StoreError):
-            return Response({"error": str(exc)}, status=400)
-        return super().handle_exception(exc)
+    # Bad parameters (ParamError) and StoreErrors answer 400 (auditui.api_errors).
+    store_errors_are_bad_requests = True
 
 
 def _event_url(request: Request, record) -> str | None:
-    return request.build_absolute_uri(f"/events/{record.id}/") if record.id is not None else None
+    return request.build_absolute_uri(reverse("events:detail", args=[record.id])) if record.id is not None else None
 
 
 class PolicyListView(PoliciesApiView):

@@ -22,8 +22,7 @@ from auditui.access.scope import ViewerScope
 from auditui.events.normalize import AuditRecord
 from auditui.events.query import escape
 from auditui.events.query.nodes import And, Compare, Node, Or
-from auditui.events.store import EventQuery, ObjectRef, get_store
-from auditui.events.store.base import ObjectActivity
+from auditui.events.store import EventQuery, ObjectActivity, ObjectRef, get_store
 
 # Enough for years of `--all` deletes of one kind; more are not read (and the page says nothing
 # about them), which keeps a runaway script from making every history slow.

@@ -4,15 +4,18 @@ noise, instant, page), the changelog and the links that change one thing at a ti
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from urllib.parse import urlencode
 
+from auditui import links as url_links
 from auditui.access.scope import ViewerScope
-from auditui.events.search_page import local_input
+from auditui.events.store import ObjectRef
+from auditui.events.viewer_time import iso_micro, local_input
 from auditui.policies import params, presenters, selectors
 from auditui.policies.diff import without_noise
 from auditui.policies.history import Changelog, Snapshot
+from auditui.policies.kinds import PolicyKind
 from auditui.policies.yamldiff import to_yaml
 
 STATE_KEYS = ("cluster", "start", "end", "view", "noise", "at", "page")
@@ -26,11 +29,35 @@ class Links:
     state: dict[str, str] = field(default_factory=dict)
 
     def href(self, **changes: object) -> str:
-        merged = {**self.state, **changes}
-        return self.base + "?" + urlencode({k: v for k, v in merged.items() if v})
+        return url_links.href(self.base, {**self.state, **changes})
 
 
-def build(scope: ViewerScope, lookup: selectors.Lookup, get: Mapping) -> dict:
+@dataclass
+class PolicyHistoryPage:
+    """Everything the history template shows (``context()`` is its context, key by key)."""
+
+    ref: ObjectRef
+    kind: PolicyKind
+    log: Changelog
+    page: presenters.HistoryPage
+    noise: bool
+    split: bool
+    tier: str
+    window_error: str
+    window_end: datetime | None
+    snapshot: Snapshot | None
+    at_error: str
+    snapshot_yaml: str
+    at_input: str
+    snapshot_utc: str
+    hrefs: dict[str, str]
+    state: dict[str, str]
+
+    def context(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def build(scope: ViewerScope, lookup: selectors.Lookup, get: Mapping) -> PolicyHistoryPage:
     ref, kind = lookup.ref, lookup.kind
     start, end, window_error = _window(get)
     log = selectors.policy_changelog(scope, ref, start=start, end=end)
@@ -41,14 +68,14 @@ def build(scope: ViewerScope, lookup: selectors.Lookup, get: Mapping) -> dict:
                                          page=_page_number(links, log, snapshot))
     if "page" in links.state:
         links.state["page"] = str(page.pager.number)
-    return {
-        "ref": ref, "kind": kind, "log": log, "page": page, "noise": noise, "split": links.state.get("view") == "split",
-        "tier": presenters.tier(kind, ref, log), "window_error": window_error, "window_end": end,
-        "snapshot": snapshot, "at_error": at_error, "snapshot_yaml": _snapshot_yaml(snapshot, noise),
-        "at_input": local_input(snapshot.at) if snapshot else "",
-        "snapshot_utc": presenters.iso_micro(snapshot.at) if snapshot else "",
-        "hrefs": _hrefs(links, kind, ref, page, log, snapshot), "state": links.state,
-    }
+    return PolicyHistoryPage(
+        ref=ref, kind=kind, log=log, page=page, noise=noise, split=links.state.get("view") == "split",
+        tier=presenters.tier(kind, ref, log), window_error=window_error, window_end=end,
+        snapshot=snapshot, at_error=at_error, snapshot_yaml=_snapshot_yaml(snapshot, noise),
+        at_input=local_input(snapshot.at) if snapshot else "",
+        snapshot_utc=iso_micro(snapshot.at) if snapshot else "",
+        hrefs=_hrefs(links, kind, ref, page, log, snapshot), state=links.state,
+    )
 
 
 def _window(get: Mapping) -> tuple[datetime | None, datetime | None, str]:

@@ -9,12 +9,13 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
+from auditui import links
 from auditui.access.scope import ViewerScope
-from auditui.events.search_page import local_input, local_text
 from auditui.events.store import get_store
+from auditui.events.viewer_time import iso_z, local_input, local_text
 from auditui.policies import params, selectors
 from auditui.policies.kinds import PolicyKind, policy_kinds
-from auditui.policies.presenters import history_path, iso_z
+from auditui.policies.presenters import history_path
 
 
 @dataclass(frozen=True)
@@ -51,12 +52,7 @@ class ListPage:
 
 
 def _href(query: Mapping[str, object], **changes: object) -> str:
-    merged = {**query, **changes}
-    pairs = []
-    for key, value in merged.items():
-        values = value if isinstance(value, tuple | list) else [value]
-        pairs += [(key, v) for v in values if v]
-    return reverse("policies:list") + ("?" + urlencode(pairs) if pairs else "")
+    return links.href(reverse("policies:list"), {**query, **changes})
 
 
 def _state(get: Mapping) -> dict[str, object]:

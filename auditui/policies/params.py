@@ -8,6 +8,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from auditui import params
 from auditui.events import search
 from auditui.policies.selectors import ListFilters
 
@@ -15,10 +16,8 @@ WINDOWS = (("1h", "1 hour"), ("24h", "24 hours"), ("7d", "7 days"), ("30d", "30 
 DEFAULT_WINDOW = "24h"
 
 
-class ParamError(ValueError):
-    def __init__(self, param: str, message: str) -> None:
-        super().__init__(message)
-        self.param = param
+# The shared bad-parameter error (auditui.params), named here for the policy pages' callers.
+ParamError = params.ParamError
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,14 @@ structural summary and the YAML diff), built from a ``history.Changelog``."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from django.urls import reverse
 
+from auditui.events.query.text import clause
 from auditui.events.store import ObjectRef
+from auditui.events.viewer_time import iso_micro, iso_z
 from auditui.policies import diff as structural
 from auditui.policies.history import Attempt, Change, Changelog, Life
 from auditui.policies.kinds import PolicyKind
@@ -18,14 +20,6 @@ from auditui.policies.yamldiff import Hunk, line_diff, to_yaml
 AROUND = timedelta(minutes=15)
 PAGE_SIZE = 50  # changes per page of a history
 MAX_ATTEMPTS = 200
-
-
-def iso_z(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def iso_micro(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def history_path(kind: PolicyKind, ref: ObjectRef) -> str:
@@ -228,8 +222,6 @@ def tier(kind: PolicyKind, ref: ObjectRef, log: Changelog) -> str:
 
 def object_events_href(ref: ObjectRef) -> str:
     """Every event about this object (reads too) on the search page, over the last 30 days."""
-    from auditui.events.search_page import clause
-
     parts = [clause("objectRef.resource", ref.resource), clause("objectRef.name", ref.name)]
     if ref.api_group:
         parts.append(clause("objectRef.apiGroup", ref.api_group))

@@ -14,8 +14,7 @@ from django.utils import timezone
 from auditui.access.scope import ViewerScope
 from auditui.events.normalize import AuditRecord
 from auditui.events.query.nodes import And, Compare, Empty, InSet, Not
-from auditui.events.store import EventQuery, ObjectRef, get_store
-from auditui.events.store.base import ObjectActivity
+from auditui.events.store import EventQuery, ObjectActivity, ObjectRef, get_store
 from auditui.policies import bulk_deletes, history
 from auditui.policies.kinds import PolicyKind, kind_for, policy_kinds, resolve, tier_of
 

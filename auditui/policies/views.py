@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from auditui.access.scope import scope_for
-from auditui.events.search_page import from_local_input
+from auditui.events.viewer_time import from_local_inputs
 from auditui.policies import history_page, list_page, selectors
 
 
@@ -28,10 +28,10 @@ def policy_list(request: HttpRequest) -> HttpResponse:
 def _custom_range_url(request: HttpRequest) -> str:
     """The custom-range form sends times in the viewer's zone; URLs keep them in UTC."""
     query = request.GET.copy()
+    for name, value in from_local_inputs(query).items():
+        query[name] = value  # replaces (QueryDict.update would add a second value)
     for name in ("start", "end"):
-        local = query.pop(f"{name}_local", [""])[0]
-        if local:
-            query[name] = from_local_input(local)
+        query.pop(f"{name}_local", None)
     query.pop("changed_within", None)
     return reverse("policies:list") + "?" + query.urlencode()
 
@@ -41,7 +41,8 @@ def _custom_range_url(request: HttpRequest) -> str:
 def policy_history(request: HttpRequest, resource: str, namespace: str, name: str) -> HttpResponse:
     if request.GET.get("at_local"):
         query = request.GET.copy()
-        query["at"] = from_local_input(query.pop("at_local")[0])
+        query["at"] = from_local_inputs(query, ("at",))["at"]
+        query.pop("at_local")
         return redirect(f"{request.path}?{query.urlencode()}#as-it-was")
     scope = scope_for(request.user)
     lookup = selectors.find_policy(scope, resource, namespace, name, request.GET.get("cluster", "").strip())
@@ -50,7 +51,7 @@ def policy_history(request: HttpRequest, resource: str, namespace: str, name: st
             return _ambiguous(request, lookup, namespace, name)
         # Out of scope and unknown look the same, so nothing leaks about other teams' policies.
         raise Http404("No such policy")
-    return render(request, "policies/history.html", history_page.build(scope, lookup, request.GET))
+    return render(request, "policies/history.html", history_page.build(scope, lookup, request.GET).context())
 
 
 def _ambiguous(request: HttpRequest, lookup: selectors.Lookup, namespace: str, name: str) -> HttpResponse:

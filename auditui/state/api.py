@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from auditui.access.scope import scope_for
 from auditui.state import selectors
-from auditui.state.params import ParamError, endpoint_filters
+from auditui.state.params import endpoint_filters
 
 ENDPOINT = inline_serializer("Endpoint", {
     "cluster": serializers.CharField(), "namespace": serializers.CharField(), "name": serializers.CharField(),
@@ -23,11 +23,6 @@ ENDPOINT = inline_serializer("Endpoint", {
 
 
 class EndpointListView(APIView):
-    def handle_exception(self, exc):
-        if isinstance(exc, ParamError):
-            return Response(exc.as_dict(), status=400)
-        return super().handle_exception(exc)
-
     @extend_schema(
         summary="Pods that existed at an instant and match a Calico selector, with the policies applied",
         parameters=[

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from auditui import params
 from auditui.events.search import SearchError, parse_instant
 from auditui.state.selector import Selector, SelectorError, parse
 
@@ -16,16 +17,8 @@ MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 50
 
 
-class ParamError(ValueError):
-    def __init__(self, param: str, message: str, position: int | None = None) -> None:
-        super().__init__(message)
-        self.param, self.position = param, position
-
-    def as_dict(self) -> dict:
-        payload: dict = {"error": str(self), "param": self.param}
-        if self.position is not None:
-            payload["position"] = self.position
-        return payload
+# The shared bad-parameter error (auditui.params), named here for the endpoint pages' callers.
+ParamError = params.ParamError
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from auditui.access.scope import Grant
 from auditui.events.query import Compare, matches
-from auditui.events.query.patterns import _units, wildcard
+from auditui.events.query.patterns import units, wildcard
 from auditui.wildcards import shell_wildcard
 from tests.factories import audit_event
 
@@ -60,7 +60,7 @@ def test_scope_patterns_read_brackets_literally_as_sql_does():
 
 def _reference(pattern: str) -> re.Pattern[str]:
     """The meaning, as a regular expression: fine on the small inputs of these tests."""
-    parts = ((".*" if c == "*" else ".") if wild else re.escape(c) for c, wild in _units(pattern))
+    parts = ((".*" if c == "*" else ".") if wild else re.escape(c) for c, wild in units(pattern))
     return re.compile("".join(parts), re.DOTALL)
 
 

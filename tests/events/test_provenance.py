@@ -94,18 +94,19 @@ def test_it_searches_events_without_a_source_as_empty(backend_store):
 @pytest.mark.opensearch
 def test_it_searches_documents_written_before_the_source_field_existed(engine_store):
     from auditui.events.normalize import normalize_event
-    from auditui.events.store import dsl
+    from auditui.events.store import engine_document, engine_mapping
     from auditui.events.store.bulk import dumps
 
     # An index an earlier auditui created: its strict mapping has no "source" field.
-    earlier = {**dsl.MAPPINGS, "properties": {k: v for k, v in dsl.MAPPINGS["properties"].items() if k != "source"}}
+    properties = engine_mapping.MAPPINGS["properties"]
+    earlier = {**engine_mapping.MAPPINGS, "properties": {k: v for k, v in properties.items() if k != "source"}}
     record = normalize_event(audit_event(name="before"), cluster="c1")
     index = engine_store.index_for(record)
     if engine_store.engine_title == "OpenSearch":
         engine_store.client.indices.create(index=index, body={"mappings": earlier})
     else:
         engine_store.client.indices.create(index=index, mappings=earlier)
-    document = dsl.document(record)
+    document = engine_document.document(record)
     del document["source"]
     engine_store._bulk(b"\n".join([dumps({"create": {"_index": index, "_id": document["event_id"]}}),
                                    dumps(document), b""]))

@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from auditui.events.ingest import ingest_events
 from auditui.events.models import AuditEvent, SavedSearch
-from auditui.events.search_page import DEFAULT_COLUMNS, SearchState, add_clause, clause
+from auditui.events.query.text import add_clause, clause
+from auditui.events.search_page import DEFAULT_COLUMNS, SearchState
 from tests.conftest import PASSWORD
 from tests.factories import audit_event
 

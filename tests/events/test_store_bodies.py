@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditui.events.store import bodies, dsl
+from auditui.events.store import bodies, dsl, engine_mapping
 from tests.events.test_store_dsl import evaluate
 
 
@@ -36,11 +36,11 @@ def test_search_bodies_sort_on_a_unique_tiebreaker_and_carry_the_point_in_time()
 
 def test_hits_leave_out_the_index_only_fields_that_the_stored_source_keeps():
     # Stored: excluding them at index time costs the node a rewrite of every source.
-    assert "_source" not in dsl.MAPPINGS
+    assert "_source" not in engine_mapping.MAPPINGS
     for body in (bodies.search_body(dsl.MATCH_ALL, size=1), bodies.activity_body(dsl.MATCH_ALL)):
-        assert body["_source"] == {"excludes": list(dsl.DERIVED_FIELDS)}
+        assert body["_source"] == {"excludes": list(engine_mapping.DERIVED_FIELDS)}
     top_hits = bodies.activity_body(dsl.MATCH_ALL)["aggs"]["objects"]["aggs"]["last"]["top_hits"]
-    assert top_hits["_source"] == {"excludes": list(dsl.DERIVED_FIELDS)}
+    assert top_hits["_source"] == {"excludes": list(engine_mapping.DERIVED_FIELDS)}
 
 
 @settings(max_examples=200, deadline=None)

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from auditui.access.scope import Grant, ViewerScope
 from auditui.events.normalize import normalize_event
 from auditui.events.query import Compare, Empty, InSet, Text, escape, matches, parse
-from auditui.events.store import EventQuery, StoreError, dsl
+from auditui.events.store import EventQuery, StoreError, dsl, engine_document, engine_mapping
 from auditui.events.store.engine_config import EngineConfig
 from auditui.events.store.engine_cursor import decode_cursor, encode_cursor
 from tests.es_proxy import plain_media_type
@@ -31,12 +31,12 @@ from tests.factories import audit_event
 ALL = ViewerScope.all()
 
 
-# --- a reading of the DSL, for documents made by dsl.document -----------------------------
+# --- a reading of the DSL, for documents made by engine_document.document -----------------------------
 
 def _values(doc: dict, field: str) -> list[Any]:
     value = doc.get(field)
     values = value if isinstance(value, list) else [] if value is None else [value]
-    mapping = dsl.MAPPINGS["properties"][field]
+    mapping = engine_mapping.MAPPINGS["properties"][field]
     limit = mapping.get("ignore_above")
     return [v for v in values if not (limit and isinstance(v, str) and len(v) > limit)]
 
@@ -92,7 +92,7 @@ def evaluate(query: dict, doc: dict) -> bool:
 @pytest.fixture(scope="module")
 def sample_docs(audit_samples):
     records = [normalize_event(event, cluster=cluster) for cluster, event in audit_samples]
-    return [(record, dsl.document(record)) for record in records]
+    return [(record, engine_document.document(record)) for record in records]
 
 
 def _agree(node, docs) -> None:
@@ -109,7 +109,7 @@ def test_it_compiles_what_the_matcher_matches(sample_docs, query):
 
 @pytest.mark.parametrize("query", CRAFTED_QUERIES)
 def test_it_compiles_crafted_edge_cases(query):
-    docs = [(r, dsl.document(r)) for r in (normalize_event(e, cluster="lab") for e in CRAFTED)]
+    docs = [(r, engine_document.document(r)) for r in (normalize_event(e, cluster="lab") for e in CRAFTED)]
     _agree(parse(query), docs)
 
 
@@ -126,7 +126,7 @@ _CACHE: dict[int, list] = {}
 def _sample_docs_cache(samples):
     if id(samples) not in _CACHE:
         records = [normalize_event(event, cluster=cluster) for cluster, event in samples]
-        _CACHE[id(samples)] = [(record, dsl.document(record)) for record in records]
+        _CACHE[id(samples)] = [(record, engine_document.document(record)) for record in records]
     return _CACHE[id(samples)]
 
 
@@ -142,41 +142,42 @@ _numbers = st.one_of(
 @settings(max_examples=400, deadline=None)
 @given(a=_numbers, b=_numbers)
 def test_number_encoding_keeps_numeric_order_and_equality(a, b):
-    ea, eb = dsl.encode_number(a), dsl.encode_number(b)
+    ea, eb = engine_document.encode_number(a), engine_document.encode_number(b)
     assert (ea == eb) == (a == b)
     assert (ea.encode() < eb.encode()) == (a < b)
 
 
 def test_it_flattens_raw_paths_through_lists_and_dotted_keys():
-    entries = dsl.raw_entries({
+    entries = engine_document.raw_entries({
         "a.b": {"c": "dotted"}, "a": {"b": {"c": 1}}, "n": [[1, 2.0], []], "t": True, "z": None, "e": "",
         "l": [{"x": "1"}, {"x": 2}], "o": {},
     })
     assert set(entries["raw_s"]) == {"5:a.b.c=dotted", "1:e=", "3:l.x=1"}
-    assert set(entries["raw_n"]) == {"5:a.b.c=" + dsl.encode_number(1), "1:n=" + dsl.encode_number(1),
-                                     "1:n=" + dsl.encode_number(2), "3:l.x=" + dsl.encode_number(2)}
+    number = engine_document.encode_number
+    assert set(entries["raw_n"]) == {"5:a.b.c=" + number(1), "1:n=" + number(1),
+                                     "1:n=" + number(2), "3:l.x=" + number(2)}
     assert entries["raw_b"] == ["1:t=true"]
     # Dicts are values (EMPTY is false for them); null, "" and empty lists are not.
     assert set(entries["raw_ne"]) == {"a.b", "a.b.c", "a", "n", "t", "l", "l.x", "o"}
 
 
 def _reference_raw_entries(raw: Any) -> dict[str, set[str]]:
-    """The definition of the raw entries, walked plainly (``dsl.raw_entries`` is the fast one)."""
+    """The definition of the raw entries, walked plainly (``engine_document.raw_entries`` is the fast one)."""
     from auditui.events.query.fields import COLUMNS, is_nonempty
 
-    found: dict[str, set[str]] = {name: set() for name in dsl.RAW_FIELDS}
+    found: dict[str, set[str]] = {name: set() for name in engine_mapping.RAW_FIELDS}
 
     def leaf(path: str, value: Any) -> None:
-        prefix = dsl.path_prefix(path)
+        prefix = engine_document.path_prefix(path)
         if isinstance(value, bool):
             found["raw_b"].add(prefix + str(value).lower())
         elif isinstance(value, int | float):
-            found["raw_n"].add(prefix + dsl.encode_number(value))
+            found["raw_n"].add(prefix + engine_document.encode_number(value))
         elif isinstance(value, str):
-            if len((prefix + value).encode("utf-8", "surrogatepass")) <= dsl.MAX_TERM_BYTES:
+            if len((prefix + value).encode("utf-8", "surrogatepass")) <= engine_mapping.MAX_TERM_BYTES:
                 found["raw_s"].add(prefix + value)
             else:
-                found["raw_h"].add(prefix + dsl._digest(value))
+                found["raw_h"].add(prefix + engine_document.digest(value))
 
     def walk(path: str | None, value: Any) -> None:
         if isinstance(value, list):
@@ -199,7 +200,8 @@ def _reference_raw_entries(raw: Any) -> dict[str, set[str]]:
 _json = st.recursive(
     st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70)
     | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=6)
-    | st.sampled_from(["", "x" * (dsl.MAX_TERM_BYTES // 4 + 1), "\u00e9" * (dsl.MAX_TERM_BYTES // 2)]),
+    | st.sampled_from(["", "x" * (engine_mapping.MAX_TERM_BYTES // 4 + 1),
+                       "\u00e9" * (engine_mapping.MAX_TERM_BYTES // 2)]),
     lambda children: st.lists(children, max_size=3) | st.dictionaries(
         st.sampled_from(["a", "b", "a.b", "", "verb", "objectRef", "namespace", "user", "username", "groups"]),
         children, max_size=4),
@@ -210,34 +212,34 @@ _json = st.recursive(
 @settings(max_examples=300, deadline=None)
 @given(raw=_json)
 def test_it_finds_the_same_raw_entries_as_the_plain_walk(raw):
-    entries = dsl.raw_entries(raw)
+    entries = engine_document.raw_entries(raw)
     assert {name: set(values) for name, values in entries.items()} == _reference_raw_entries(raw)
     assert all(values == sorted(values) for values in entries.values())
 
 
 def test_it_finds_the_same_entries_when_its_prefix_cache_overflows(monkeypatch):
     # The walk remembers the entry prefix of each path; past its bound it starts afresh.
-    monkeypatch.setattr(dsl, "_PREFIXES_MAX", 3)
-    dsl._PREFIXES.clear()
+    monkeypatch.setattr(engine_document, "_PREFIXES_MAX", 3)
+    engine_document._PREFIXES.clear()
     raw = {"labels": {f"key-{n}": f"value-{n}" for n in range(10)}, "spec": {"replicas": 3, "paused": False}}
     for _ in range(2):
-        entries = dsl.raw_entries(raw)
+        entries = engine_document.raw_entries(raw)
         assert {name: set(values) for name, values in entries.items()} == _reference_raw_entries(raw)
-        assert len(dsl._PREFIXES) <= 3
+        assert len(engine_document._PREFIXES) <= 3
 
 
 def test_it_walks_events_nested_deeper_than_the_recursion_limit():
     raw: Any = {"a": "bottom"}
     for _ in range(3000):
         raw = {"a": raw}
-    entries = dsl.raw_entries(raw)
+    entries = engine_document.raw_entries(raw)
     assert len(entries["raw_ne"]) == 3001
     assert len(entries["raw_s"]) == 1 and entries["raw_s"][0].endswith("=bottom")
 
 
 def test_it_hashes_strings_too_long_for_a_term():
-    long = "x" * (dsl.MAX_TERM_BYTES + 1)
-    doc = dsl.document(normalize_event(audit_event(requestObject={"data": long}), cluster="c"))
+    long = "x" * (engine_mapping.MAX_TERM_BYTES + 1)
+    doc = engine_document.document(normalize_event(audit_event(requestObject={"data": long}), cluster="c"))
     assert not any(entry.startswith("18:requestObject.data=x") for entry in doc["raw_s"])
     assert evaluate(dsl.compile_query(Compare("requestObject.data", "=", long)), doc)
     assert not evaluate(dsl.compile_query(Compare("requestObject.data", "=", long[:-1])), doc)
@@ -264,10 +266,10 @@ def test_it_compiles_to_plain_dsl():
     assert dsl.compile_query(InSet("verb", ())) == dsl.MATCH_NONE
     assert dsl.compile_query(Text(escape("a*b"))) == {"wildcard": {"text_lc": {"value": "*a\\*b*"}}}
     raw = dsl.compile_query(parse("requestObject.spec.replicas >= 3"))
-    prefix = dsl.path_prefix("requestObject.spec.replicas")
+    prefix = engine_document.path_prefix("requestObject.spec.replicas")
     assert raw == {"bool": {"should": [
         {"range": {"raw_s": {"gte": prefix + "3", "lt": prefix[:-1] + ">"}}},
-        {"range": {"raw_n": {"gte": prefix + dsl.encode_number(3), "lt": prefix[:-1] + ">"}}},
+        {"range": {"raw_n": {"gte": prefix + engine_document.encode_number(3), "lt": prefix[:-1] + ">"}}},
     ], "minimum_should_match": 1}}
 
 
@@ -392,19 +394,21 @@ def test_the_proxy_turns_compatible_media_types_into_plain_ones():
 
 def test_public_ids_name_the_day_of_the_event():
     doc_id = "0123456789abcdef0123456789abcdef"
-    assert dsl.public_id(doc_id, dsl.micros(datetime(2026, 3, 9, 23, 59, tzinfo=UTC))) == f"20260309-{doc_id}"
-    assert dsl.parse_public_id(f"20260309-{doc_id}") == (datetime(2026, 3, 9).date(), doc_id)
-    assert dsl.parse_public_id(doc_id) == (None, doc_id)  # a link from before the day was in ids
+    time_us = dsl.micros(datetime(2026, 3, 9, 23, 59, tzinfo=UTC))
+    assert engine_document.public_id(doc_id, time_us) == f"20260309-{doc_id}"
+    assert engine_document.parse_public_id(f"20260309-{doc_id}") == (datetime(2026, 3, 9).date(), doc_id)
+    assert engine_document.parse_public_id(doc_id) == (None, doc_id)  # a link from before the day was in ids
     for bad in ("", "42", f"2026030-{doc_id}", f"20261399-{doc_id}", f"x-{doc_id}", doc_id.upper(), f"{doc_id}-1"):
-        assert dsl.parse_public_id(bad) is None, bad
+        assert engine_document.parse_public_id(bad) is None, bad
 
 
 def test_documents_keep_what_records_need():
     record = normalize_event(audit_event(time=datetime(2026, 11, 1, 12, 0, 0, 123456, tzinfo=UTC)), cluster="c")
-    doc = dsl.document(record, seq=7)
-    back = dsl.record_from_source({k: v for k, v in doc.items() if k not in dsl.DERIVED_FIELDS}, doc["event_id"])
+    doc = engine_document.document(record, seq=7)
+    source = {k: v for k, v in doc.items() if k not in engine_mapping.DERIVED_FIELDS}
+    back = engine_document.record_from_source(source, doc["event_id"])
     assert back.time == record.time and back.raw == record.raw and back.key == record.key
-    assert doc["event_id"] == dsl.event_id("c", record.audit_id, record.stage)
+    assert doc["event_id"] == engine_document.event_id("c", record.audit_id, record.stage)
     assert back.id == "20261101-" + doc["event_id"]  # the day of its index, then the document id
     # The date field is written as epoch milliseconds (cheaper for the node than ISO text).
     assert doc["time"] == 1_793_534_400_123 == doc["time_us"] // 1000 and doc["seq"] == 7

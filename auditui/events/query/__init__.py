@@ -51,12 +51,14 @@ SQL runs on SQLite and PostgreSQL (``sql_expressions.py``); other backends raise
 from __future__ import annotations
 
 from .errors import QueryError
+from .fields import store_field
 from .matcher import matches
 from .nodes import And, Compare, Empty, InSet, Node, Not, Or, Text, keys, validate_keys
 from .parser import parse
 from .patterns import escape
 from .printer import to_text
 from .sql import compile_q, to_q
+from .text import add_clause, clause, quote, quote_literal
 
 __all__ = [
     "And",
@@ -68,11 +70,16 @@ __all__ = [
     "Or",
     "QueryError",
     "Text",
+    "add_clause",
+    "clause",
     "compile_q",
     "escape",
     "keys",
     "matches",
     "parse",
+    "quote",
+    "quote_literal",
+    "store_field",
     "to_q",
     "to_text",
     "validate_keys",

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
-ColumnKind = Literal["text", "list", "int", "time"]
+from auditui.events.fields import BY_KEY
+from auditui.events.fields import FieldKind as ColumnKind
 
 
 @dataclass(frozen=True)
@@ -22,42 +23,9 @@ class Column:
     kind: ColumnKind
 
 
-_TEXT_COLUMNS = {
-    "cluster": "cluster",
-    "auditID": "audit_id",
-    "stage": "stage",
-    "level": "level",
-    "verb": "verb",
-    "user.username": "username",
-    "impersonatedUser.username": "impersonated_user",
-    # Compared with a string, the impersonated user is its name (Calico's shorthand).
-    "impersonatedUser": "impersonated_user",
-    "userAgent": "user_agent",
-    "objectRef.resource": "resource",
-    "objectRef.subresource": "subresource",
-    "objectRef.apiGroup": "api_group",
-    "objectRef.apiVersion": "api_version",
-    "objectRef.namespace": "namespace",
-    "objectRef.name": "name",
-    # Calico's audit key list has a bare ``name``: the object's name.
-    "name": "name",
-    "objectRef.uid": "uid",
-    "annotations.authorization.k8s.io/decision": "decision",
-    "requestURI": "request_uri",
-    # Provenance (how auditui received the event): not a field of the Kubernetes event.
-    "source": "source",
-}
-
-COLUMNS: dict[str, Column] = {
-    **{key: Column(name, "text") for key, name in _TEXT_COLUMNS.items()},
-    "user.groups": Column("user_groups", "list"),
-    "sourceIPs": Column("source_ips", "list"),
-    "responseStatus.code": Column("response_code", "int"),
-    "requestReceivedTimestamp": Column("time", "time"),
-    "timestamp": Column("time", "time"),
-    "time": Column("time", "time"),
-    "stageTimestamp": Column("stage_time", "time"),
-}
+# Every query key (aliases too) of an indexed field, from the one registry.
+COLUMNS: dict[str, Column] = {key: Column(f.column, f.kind) for key, f in BY_KEY.items()}
+_TEXT_COLUMNS = {key: f.column for key, f in BY_KEY.items() if f.kind == "text"}
 
 # Calico lower-cases values for these keys (Kubernetes names are lower-case DNS labels).
 LOWERCASE_KEYS = frozenset({"objectRef.name", "objectRef.namespace", "name"})
@@ -69,6 +37,13 @@ TEXT_SEARCH_COLUMNS = ("username", "namespace", "name", "resource", "verb", "req
 def column_for(key: str) -> Column | None:
     """The indexed column behind a key, or None for a path into the raw event."""
     return COLUMNS.get(key)
+
+
+def store_field(key: str) -> str | None:
+    """The store's name for a query key (``objectRef.namespace`` -> ``namespace``), as
+    ``EventQuery.filters``, ``group_by`` and records use it; None when the key is not indexed."""
+    column = column_for(key)
+    return column.name if column else None
 
 
 def is_time_key(key: str) -> bool:

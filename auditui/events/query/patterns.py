@@ -16,7 +16,7 @@ from auditui.wildcards import Wildcard
 _SPECIAL = "*?\\"
 
 
-def _units(pattern: str) -> Iterator[tuple[str, bool]]:
+def units(pattern: str) -> Iterator[tuple[str, bool]]:
     """(character, is_wildcard) pairs; an escaped character is never a wildcard."""
     chars = iter(pattern)
     for char in chars:
@@ -28,7 +28,7 @@ def _units(pattern: str) -> Iterator[tuple[str, bool]]:
 
 def canonical(pattern: str) -> str:
     # An escape stays only where it changes the meaning: before *, ? or a backslash.
-    return "".join(char if wild or char not in _SPECIAL else "\\" + char for char, wild in _units(pattern))
+    return "".join(char if wild or char not in _SPECIAL else "\\" + char for char, wild in units(pattern))
 
 
 def escape(text: str) -> str:
@@ -38,17 +38,17 @@ def escape(text: str) -> str:
 
 def unescape(pattern: str) -> str:
     """The literal text of a pattern (what = compares when it has no wildcard)."""
-    return "".join(char for char, _ in _units(pattern))
+    return "".join(char for char, _ in units(pattern))
 
 
 def has_wildcard(pattern: str) -> bool:
-    return any(wild for _, wild in _units(pattern))
+    return any(wild for _, wild in units(pattern))
 
 
 @lru_cache(maxsize=4096)
 def wildcard(pattern: str) -> Wildcard:
     """``*`` is any run of characters, ``?`` exactly one; everything else is literal."""
-    return Wildcard(_units(pattern))
+    return Wildcard(units(pattern))
 
 
 def shell_pattern(pattern: str) -> str:
@@ -58,13 +58,13 @@ def shell_pattern(pattern: str) -> str:
 
 def glob_pattern(pattern: str) -> str:
     """The pattern for SQLite's GLOB (case-sensitive, unlike its LIKE); [x] is a literal x."""
-    return "".join(char if wild else f"[{char}]" if char in "*?[" else char for char, wild in _units(pattern))
+    return "".join(char if wild else f"[{char}]" if char in "*?[" else char for char, wild in units(pattern))
 
 
 def like_pattern(pattern: str) -> str:
     """The pattern for PostgreSQL's LIKE, whose escape character is a backslash."""
     parts = []
-    for char, wild in _units(pattern):
+    for char, wild in units(pattern):
         if wild:
             parts.append("%" if char == "*" else "_")
         else:

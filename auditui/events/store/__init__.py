@@ -18,6 +18,7 @@ from auditui.events.store.base import (
     EventQuery,
     EventStore,
     GroupCount,
+    ObjectActivity,
     ObjectRef,
     Page,
     StoreError,
@@ -26,7 +27,8 @@ from auditui.events.store.base import (
 )
 
 __all__ = [
-    "Bucket", "EventQuery", "EventStore", "GroupCount", "ObjectRef", "Page", "StoreError", "StoreUnavailable",
+    "Bucket", "EventQuery", "EventStore", "GroupCount", "ObjectActivity", "ObjectRef", "Page", "StoreError",
+    "StoreUnavailable",
     "WriteResult",
     "get_store",
 ]

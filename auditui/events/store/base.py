@@ -1,5 +1,6 @@
 """The EventStore interface: everything above the store (search, changelog, alerts, reports)
-talks only to this. Backends: ``sql`` (Django ORM; SQLite or PostgreSQL) now, search engines later.
+talks only to this. Backends: ``sql`` (Django ORM; SQLite or PostgreSQL) and the search engines
+(OpenSearch, Elasticsearch; ``search_engine.py``), chosen by ``EVENT_STORE_URL``.
 
 Every read takes an ``EventQuery`` whose ``scope`` is mandatory: there is no way to read events
 without saying whose view it is (see ``auditui.access.scope``).
@@ -14,15 +15,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from auditui.access.scope import ViewerScope
+
+# The indexed fields a caller may filter exactly on, group by, or aggregate over.
+from auditui.events.fields import GROUPABLE_FIELDS, LIST_FIELDS, NUMERIC_FIELDS
 from auditui.events.normalize import AuditRecord
 
-# Indexed fields a caller may filter exactly on, group by, or aggregate over.
-GROUPABLE_FIELDS = (
-    "cluster", "stage", "level", "verb", "username", "impersonated_user", "user_agent", "resource",
-    "subresource", "api_group", "api_version", "namespace", "name", "response_code", "decision",
-)
-LIST_FIELDS = ("user_groups", "source_ips")
-NUMERIC_FIELDS = ("response_code",)
 # How far back ``newest_first`` looks, step by step: the newest events are nearly always recent,
 # and a search engine asked for the newest events of all time sorts every daily index (a year of
 # them takes seconds) even when the answer is in today's.

@@ -10,7 +10,7 @@ from typing import Any
 
 from elasticsearch.dsl import Q, Search
 
-from auditui.events.store import dsl
+from auditui.events.store import engine_mapping
 from auditui.events.store.base import LIST_FIELDS
 
 PIT_KEEP_ALIVE = "2m"
@@ -22,9 +22,9 @@ SEARCH_SORT = ({"time_us": {"order": "desc"}}, {"seq": {"order": "desc"}}, {"eve
 HISTORY_SORT = ({"time_us": {"order": "asc"}}, {"seq": {"order": "asc"}}, {"event_id": {"order": "asc"}})
 
 # What a hit brings back: the stored source without the index-only derived fields.
-HIT_SOURCE = {"excludes": list(dsl.DERIVED_FIELDS)}
+HIT_SOURCE = {"excludes": list(engine_mapping.DERIVED_FIELDS)}
 # Hits for readers of the indexed fields alone (``columns_only``).
-COLUMNS_SOURCE = {"excludes": [*dsl.DERIVED_FIELDS, "raw"]}
+COLUMNS_SOURCE = {"excludes": [*engine_mapping.DERIVED_FIELDS, "raw"]}
 
 
 def _search(query: dict, source: dict = HIT_SOURCE) -> Search:
@@ -44,8 +44,8 @@ def search_body(query: dict, *, size: int, sort: Sequence[dict] = SEARCH_SORT,
 
 def time_floor_body(query: dict, *, size: int, pit: str | None = None) -> dict:
     """The times of the ``size`` newest matches, sorted by time alone: each shard can then skip
-    what cannot compete, where SEARCH_SORT's tiebreakers make it read every match (250 ms against
-    50 for the first page of 30 days of 1 M events)."""
+    what cannot compete, where SEARCH_SORT's tiebreakers make it read every match (several
+    times slower for a first page of a month of events; bench/RESULTS.md)."""
     body = search_body(query, size=size, sort=SEARCH_SORT[:1], pit=pit)
     body["_source"] = False  # the sort values say it all
     return body
@@ -122,6 +122,6 @@ def template_body(prefix: str, *, shards: int, replicas: int | None) -> dict:
     return {
         "index_patterns": [f"{prefix}-*"],
         "priority": TEMPLATE_PRIORITY,
-        "template": {"settings": settings, "mappings": dsl.MAPPINGS},
+        "template": {"settings": settings, "mappings": engine_mapping.MAPPINGS},
         "_meta": {"description": "auditui audit events, one index per cluster and day"},
     }

@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 
 from auditui.events.normalize import AuditRecord
-from auditui.events.store import dsl, object_days
+from auditui.events.store import engine_document, object_days
 
 BULK_CHUNK = 1000
 # What a bulk response must say per item (how the write went, and why not); the rest of each
@@ -58,7 +58,7 @@ def bulk_chunk(records: Sequence[AuditRecord], *, offset: int, seq: int, index_f
     lines = summary_lines
     for position, record in enumerate(records):
         try:
-            doc = dsl.document(record, seq=seq + position)
+            doc = engine_document.document(record, seq=seq + position)
             index = index_for(record)
             action = orjson.dumps({"create": {"_index": index, "_id": doc["event_id"]}})
             source = dumps(doc)

@@ -38,7 +38,7 @@ def client_for(config: EngineConfig) -> Elasticsearch:
 class ElasticsearchEventStore(SearchEngineStore):
     engine_title = "Elasticsearch"
 
-    def __init__(self, config: EngineConfig, *, prefix: str, refresh: str = "wait_for") -> None:
+    def __init__(self, config: EngineConfig, *, prefix: str, refresh: str = "false") -> None:
         super().__init__(config, prefix=prefix, refresh=refresh)
         self.client = client_for(config)
 

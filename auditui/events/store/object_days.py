@@ -2,8 +2,8 @@
 
 Why: a read that names one object over a long range (its whole history, or the version a
 changelog window starts from) would otherwise ask every daily index of its cluster, and every
-index asked costs the node a shard request (about half a millisecond here): at a year of
-retention one policy's changelog took half a second, "all time" reads more (bench/RESULTS.md).
+index asked costs the node a shard request: at a year of retention one policy's changelog
+was slow, "all time" reads slower (bench/RESULTS.md).
 
 So one small index, ``<prefix>.objects`` (outside the events' ``<prefix>-*`` pattern), holds a
 document per (cluster, api_group, resource, namespace, name, UTC day) that has events; for events

@@ -49,7 +49,7 @@ def _limits(left: float | None) -> dict:
 class OpenSearchEventStore(SearchEngineStore):
     engine_title = "OpenSearch"
 
-    def __init__(self, config: EngineConfig, *, prefix: str, refresh: str = "wait_for") -> None:
+    def __init__(self, config: EngineConfig, *, prefix: str, refresh: str = "false") -> None:
         super().__init__(config, prefix=prefix, refresh=refresh)
         self.client = client_for(config)
 

@@ -6,7 +6,7 @@ Layout. One index per cluster and UTC day, ``<prefix>-<cluster>-YYYY.MM.DD`` (th
 lower-cased, characters an index name cannot hold replaced, and then a hash of the real name so
 that two clusters never share an index), or per cluster and month with ``index_period=month``
 (``<prefix>-<cluster>-YYYY.MM``, ``layout.py``), created on first write from the index template
-``<prefix>`` (mappings in ``dsl.MAPPINGS``). Reads go to ``<prefix>-*``, or to the days (months)
+``<prefix>`` (mappings in ``engine_mapping.MAPPINGS``). Reads go to ``<prefix>-*``, or to the days (months)
 of the query's time range when it names few, or to the days its object has events on when it
 names one object (``object_days.py``: the index ``<prefix>.objects``, written with the events).
 
@@ -45,7 +45,7 @@ from functools import cached_property
 
 from auditui.access.scope import ViewerScope
 from auditui.events.normalize import AuditRecord
-from auditui.events.store import dsl, object_days
+from auditui.events.store import dsl, engine_document, engine_mapping, object_days
 from auditui.events.store.base import (
     Bucket,
     EventQuery,
@@ -144,7 +144,7 @@ class SearchEngineStore(EventStore):
     # (a write of one chunk would leave one side idle while the other works).
     write_batch_size = 5 * BULK_CHUNK
 
-    def __init__(self, config: EngineConfig, *, prefix: str, refresh: str = "wait_for") -> None:
+    def __init__(self, config: EngineConfig, *, prefix: str, refresh: str = "false") -> None:
         if is_unsafe_prefix(prefix):
             raise ValueError(f"index prefix {prefix!r}: lower-case letters, digits, '_', '-' and '.' only")
         if refresh not in ("true", "false", "wait_for"):
@@ -231,7 +231,7 @@ class SearchEngineStore(EventStore):
         of the days its object has events on when it names one (``obj``, or its filters).
 
         Every index searched costs the node a shard request, even one with nothing to find
-        (about half a millisecond here), so a year of daily indices per cluster makes any
+        (bench/RESULTS.md has the cost), so a year of daily indices per cluster makes any
         search across all of them slow. ``clusters`` narrows further (``obj``'s by default)."""
         clusters = tuple(clusters or q.clusters or ((obj.cluster,) if obj else ()))
         days = self._periods(q)
@@ -302,8 +302,8 @@ class SearchEngineStore(EventStore):
             if existing:
                 # Indices created from an earlier template lack the fields added since, and their
                 # mapping is strict: add them (adding a field to a mapping is always allowed).
-                self._put_mapping(self.pattern, {"properties": {name: dsl.MAPPINGS["properties"][name]
-                                                                for name in dsl.LATER_FIELDS}})
+                self._put_mapping(self.pattern, {"properties": {name: engine_mapping.MAPPINGS["properties"][name]
+                                                                for name in engine_mapping.LATER_FIELDS}})
             self._template_ready = True
 
     def drop_everything(self) -> None:
@@ -387,7 +387,7 @@ class SearchEngineStore(EventStore):
 
     def cluster_totals(self, scope: ViewerScope) -> dict[str, int]:
         # For a viewer who sees everything, the indices' document counts answer it without a
-        # search (an aggregate asks every daily index: ~1 s at a year of retention); clusters'
+        # search (an aggregate asks every daily index, slow at a year of retention); clusters'
         # names come from the object-days index, as index names hold them mangled.
         names = self.object_days.clusters() if scope.everything else None
         if names is None:
@@ -420,7 +420,7 @@ class SearchEngineStore(EventStore):
         if response is None:
             response = self._page(q, query, target, None, after, page_size, source)
         hits = response["hits"]["hits"]
-        records = [dsl.record_from_source(hit["_source"], hit["_id"]) for hit in hits[:page_size]]
+        records = [engine_document.record_from_source(hit["_source"], hit["_id"]) for hit in hits[:page_size]]
         if len(hits) <= page_size:
             if pit is not None:
                 self._close_pit_quietly(pit)
@@ -554,7 +554,7 @@ class SearchEngineStore(EventStore):
             while True:
                 body = search_body(query, size=HISTORY_PAGE, sort=HISTORY_SORT, search_after=after)
                 hits = self._search(target, body)["hits"]["hits"]
-                records += [dsl.record_from_source(hit["_source"], hit["_id"]) for hit in hits]
+                records += [engine_document.record_from_source(hit["_source"], hit["_id"]) for hit in hits]
                 if len(hits) < HISTORY_PAGE:
                     break
                 after = hits[-1]["sort"][:SORT_VALUES]
@@ -579,7 +579,7 @@ class SearchEngineStore(EventStore):
                 break
             for bucket in groups["buckets"]:
                 hit = bucket["last"]["hits"]["hits"][0]
-                record = dsl.record_from_source(hit["_source"], hit["_id"])
+                record = engine_document.record_from_source(hit["_source"], hit["_id"])
                 ref = ObjectRef(cluster=record.cluster, resource=record.resource, name=record.name,
                                 namespace=record.namespace, api_group=record.api_group)
                 keys = tuple(bucket["key"][name] for name in OBJECT_KEYS)
@@ -592,7 +592,7 @@ class SearchEngineStore(EventStore):
         return activity if limit is None else activity[:limit]
 
     def get(self, scope: ViewerScope, event_id: int | str) -> AuditRecord | None:
-        parsed = dsl.parse_public_id(event_id) if isinstance(event_id, str) else None
+        parsed = engine_document.parse_public_id(event_id) if isinstance(event_id, str) else None
         if parsed is None:
             return None
         day, doc_id = parsed
@@ -603,5 +603,5 @@ class SearchEngineStore(EventStore):
         for target in [*targets, self.pattern]:
             hits = self._search(target, search_body(query, size=1))["hits"]["hits"]
             if hits:
-                return dsl.record_from_source(hits[0]["_source"], hits[0]["_id"])
+                return engine_document.record_from_source(hits[0]["_source"], hits[0]["_id"])
         return None

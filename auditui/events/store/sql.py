@@ -15,6 +15,7 @@ from django.db.models import Avg, Count, Func, IntegerField, Max, Min, Q, QueryS
 from django.utils import timezone
 
 from auditui.access.scope import RESERVED_CLUSTER, Grant, ViewerScope, is_wildcard
+from auditui.events import fields
 from auditui.events.models import AuditEvent
 from auditui.events.normalize import AuditRecord
 from auditui.events.query.patterns import shell_pattern
@@ -37,11 +38,7 @@ from auditui.events.store.base import (
 )
 from auditui.events.store.deadline import within_deadline
 
-_RECORD_FIELDS = (
-    "cluster", "audit_id", "stage", "time", "stage_time", "level", "verb", "username", "user_groups",
-    "impersonated_user", "source_ips", "user_agent", "resource", "subresource", "api_group", "api_version",
-    "namespace", "name", "uid", "response_code", "decision", "request_uri", "source", "raw",
-)
+_RECORD_FIELDS = (*fields.COLUMNS, "raw")
 _COLUMN_FIELDS = tuple(name for name in _RECORD_FIELDS if name != "raw")
 # Derived from the raw event on write (properties of AuditRecord), never read back.
 _DERIVED_FIELDS = ("has_request_object", "has_response_object")
