@@ -9,6 +9,7 @@ from auditui.access.forms import LoginForm
 from auditui.events import api as event_api
 from auditui.events import views as event_views
 from auditui.events.webhook import AuditWebhookView
+from auditui.ops import views as ops_views
 from auditui.policies import api as policy_api
 from auditui.state import api as state_api
 
@@ -28,6 +29,7 @@ api_v1 = [
     path("policies/<str:resource>/<str:namespace>/<str:name>/changelog", policy_api.ChangelogView.as_view(),
          name="api-policy-changelog"),
     path("endpoints", state_api.EndpointListView.as_view(), name="api-endpoints"),
+    path("status", ops_views.StatusView.as_view(), name="api-status"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # A page for people: sends them to the login page (the schema itself answers 401/403 to API clients).
     path("docs/", login_required(SpectacularSwaggerView.as_view(url_name="schema")), name="swagger-ui"),
@@ -40,6 +42,8 @@ urlpatterns = [
     path("endpoints/", include("auditui.state.urls")),
     path("api/v1/", include(api_v1)),
     path("healthz", healthz, name="healthz"),
+    path("readyz", ops_views.readyz, name="readyz"),
+    path("status/", ops_views.status_page, name="status"),
     path("login/", auth_views.LoginView.as_view(template_name="auth/login.html", authentication_form=LoginForm),
          name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
