@@ -5,6 +5,7 @@ from django.http import JsonResponse
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from auditui.access import views as access_views
 from auditui.access.forms import LoginForm
 from auditui.events import api as event_api
 from auditui.events import views as event_views
@@ -44,6 +45,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", ops_views.readyz, name="readyz"),
     path("status/", ops_views.status_page, name="status"),
+    path("scope/", access_views.my_scope, name="my-scope"),
     path("login/", auth_views.LoginView.as_view(template_name="auth/login.html", authentication_form=LoginForm),
          name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
