@@ -4,6 +4,7 @@ store, retention, ingest and pull sources. Other apps register theirs beside the
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -39,13 +40,21 @@ def processes() -> status.Section:
 def queue() -> status.Section:
     from auditui.celery import app
 
+    name = app.conf.task_default_queue
     with app.connection_for_write() as connection:
         connection.ensure_connection(max_retries=1, timeout=2)
-        name = app.conf.task_default_queue
-        declared = connection.default_channel.queue_declare(queue=name, passive=True)
-    depth = getattr(declared, "message_count", None)
+        depth = _depth(connection.default_channel, name)
     return status.Section(ok=True, summary=f"{depth} waiting" if depth is not None else "depth unknown",
                           details={"queue": name, "depth": depth})
+
+
+def _depth(channel: Any, name: str) -> int | None:
+    # kombu's virtual transports (Redis, the embedded filesystem broker) count a queue with
+    # _size(), which also answers 0 for a queue nobody declared yet (Redis has no empty lists);
+    # AMQP brokers answer a passive declare.
+    if hasattr(channel, "_size"):
+        return int(channel._size(name))
+    return getattr(channel.queue_declare(queue=name, passive=True), "message_count", None)
 
 
 def _cluster_row(store, cluster: str, total: int, hour_ago) -> dict:
