@@ -47,7 +47,7 @@ stop_all() {
     local deadline=$((SECONDS + STOP_GRACE_S))
     while alive && [ $SECONDS -lt "$deadline" ]; do sleep 0.1; done
     if alive; then
-      echo "still running after ${STOP_GRACE_S}s: killed" >&2
+      echo "still stopping after ${STOP_GRACE_S}s: killing what is left" >&2
       for pid in "${pids[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
     fi
     wait 2>/dev/null || true
@@ -89,6 +89,7 @@ cat <<MSG
 
   auditui is running: http://$HOST:$PORT/
   log in as $LOGIN  (or payments-viewer: sees namespace payments only)
+  admin console: http://$HOST:$PORT/admin/   system status: http://$HOST:$PORT/status/
   worker and beat logs: $AUDITUI_DATA_DIR/logs/   Ctrl-C stops everything.
   pids: ${pids[*]}
 
