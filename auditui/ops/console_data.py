@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.urls import reverse
+
 from auditui import status
 
 # (title, what it is for, [(app_label, model_name)…]); apps that do not exist yet list nothing.
@@ -79,18 +81,19 @@ def attention(user: Any) -> list[Attention]:
     if user.has_perm("events.view_pullsource"):
         for source in PullSource.objects.filter(enabled=True).exclude(last_error="").order_by("name"):
             items.append(Attention(f"Pull source {source.name} is failing: {source.last_error[:200]}",
-                                   f"/admin/events/pullsource/{source.pk}/change/"))
+                                   reverse("admin:events_pullsource_change", args=[source.pk])))
     if user.has_perm("events.view_droprule"):
         for rule in DropRule.objects.filter(error_total__gt=0).order_by("name"):
             text = f"Drop rule {rule.name} failed on {rule.error_total} events: {rule.last_error[:200]}"
-            items.append(Attention(text, f"/admin/events/droprule/{rule.pk}/change/"))
+            items.append(Attention(text, reverse("admin:events_droprule_change", args=[rule.pk])))
     if user.has_perm("events.view_ingestjob"):
         jobs = IngestJob.objects.for_scope(scope_for(user))  # as the admin lists them
         failed = jobs.filter(status=IngestJob.Status.FAILED).count()
         if failed:
-            items.append(Attention(f"{failed} upload(s) failed", "/admin/events/ingestjob/?status__exact=failed"))
+            url = reverse("admin:events_ingestjob_changelist") + "?status__exact=failed"
+            items.append(Attention(f"{failed} upload(s) failed", url))
     if user.is_staff:
         for name, section in status.collect().items():
             if not section.ok and name not in LISTED_HERE:
-                items.append(Attention(f"{name.capitalize()}: {section.summary}", "/status/"))
+                items.append(Attention(f"{name.capitalize()}: {section.summary}", reverse("status")))
     return items
