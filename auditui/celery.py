@@ -8,6 +8,9 @@ from celery import Celery
 from celery.schedules import crontab
 from celery.signals import worker_process_init, worker_ready
 
+# From the environment, not django.conf: this module is imported while the settings are read.
+from auditui.env import env_int
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "auditui.settings")
 
 app = Celery("auditui")
@@ -15,6 +18,8 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
+    # Heartbeats for /status/: beat records its tick when it sends this, a worker when it runs it.
+    "heartbeat": {"task": "auditui.ops.tasks.heartbeat", "schedule": float(env_int("AUDITUI_HEARTBEAT_S", 30))},
     # Retention: keep AUDITUI_RETENTION_DAYS of events.
     # Pull sources: each has its own interval (stored as data); this tick hands out the due ones.
     "pull-due-sources": {"task": "auditui.events.tasks.pull_due_sources", "schedule": 30.0},
@@ -26,6 +31,7 @@ app.conf.beat_schedule = {
         "task": "auditui.state.tasks.take_daily_snapshots",
         "schedule": crontab(minute=41, hour=0),
     },
+    # Each run is recorded for /status/ (auditui.ops.retention, from the task's signals).
     "purge-expired-events": {
         "task": "auditui.events.tasks.purge_expired_events",
         "schedule": crontab(minute=17, hour=3),

@@ -52,7 +52,7 @@ def _write_new_key(key_file: Path) -> None:
 SECRET_KEY = _secret_key()
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "auditui.ops.apps.ConsoleAdminConfig",  # django.contrib.admin with the console as its site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "auditui.events",
     "auditui.policies",
     "auditui.state",
+    "auditui.ops",
 ]
 
 MIDDLEWARE = [
@@ -168,6 +169,8 @@ AUDITUI_INGEST_BATCH_SIZE = env_int("AUDITUI_INGEST_BATCH_SIZE", 0)
 # An upload job RUNNING without progress for this long lost its worker (killed, machine gone): beat
 # re-queues it. Progress is recorded at every stored batch, normally well under a second apart.
 AUDITUI_INGEST_JOB_STALE_S = env_int("AUDITUI_INGEST_JOB_STALE_S", 300)
+# Beat sends a heartbeat this often; /status/ shows a worker or beat silent for 1.5 of it as stopped.
+AUDITUI_HEARTBEAT_S = env_int("AUDITUI_HEARTBEAT_S", 30)
 AUDITUI_EXPORT_MAX_ROWS = env_int("AUDITUI_EXPORT_MAX_ROWS", 100_000)
 # Seconds a page or API call may spend reading the event store (0: no limit); background tasks
 # and management commands are not limited (auditui.events.store.deadline).
