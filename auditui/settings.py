@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "auditui.events",
     "auditui.policies",
     "auditui.state",
+    "alerts",
 ]
 
 MIDDLEWARE = [
