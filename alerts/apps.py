@@ -10,9 +10,8 @@ class AlertsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from auditui.resources.registry import register
-
         from alerts.resources import GlobalAlertKind, GlobalAlertTemplateKind
+        from auditui.resources.registry import register
 
         register(GlobalAlertKind())
         register(GlobalAlertTemplateKind())

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditui.resources.registry import API_VERSION, KindHandler, Outcome
-
 from alerts import services
 from alerts.models import GlobalAlert, GlobalAlertTemplate
 from alerts.spec import clean_spec
+from auditui.resources.registry import API_VERSION, KindHandler, Outcome
 
 
 def _metadata(row: GlobalAlert | GlobalAlertTemplate) -> dict[str, Any]:

@@ -6,10 +6,9 @@ from typing import Any
 
 from django.utils import timezone
 
-from auditui.resources.registry import Outcome
-
 from alerts.events_face import record_trail
 from alerts.models import GlobalAlert, GlobalAlertTemplate
+from auditui.resources.registry import Outcome
 
 
 def alert_apply(*, name: str, spec: dict[str, Any], user: Any = None) -> Outcome:

@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from alerts.events_face import store_field
 from auditui.events.query import Node, QueryError, keys, parse
 from auditui.events.store.base import GROUPABLE_FIELDS, NUMERIC_FIELDS
 from auditui.resources.registry import ResourceInvalid
-
-from alerts.events_face import store_field
 
 SPEC_FIELDS = (
     "type", "description", "summary", "severity", "period", "lookback", "dataSet", "query",
