@@ -1,0 +1,25 @@
+"""Celery tasks: thin, they take ids and call a service."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from celery import shared_task
+from django.utils import timezone
+
+from alerts import runs
+
+
+@shared_task(name="alerts.tasks.evaluate_due_alerts")
+def evaluate_due_alerts() -> int:
+    """The beat tick: claim the rules due now and hand each to a worker."""
+    now = timezone.now()
+    claimed = runs.alerts_claim_due(now=now)
+    for alert_id in claimed:
+        evaluate_alert.delay(alert_id, now.isoformat())
+    return len(claimed)
+
+
+@shared_task(name="alerts.tasks.evaluate_alert")
+def evaluate_alert(alert_id: int, instant: str) -> int:
+    return len(runs.alert_run(alert_id=alert_id, now=datetime.fromisoformat(instant)).new)
