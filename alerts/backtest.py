@@ -25,6 +25,7 @@ class WouldFire:
     count: int
     value: float | None
     keys: dict
+    pairs: tuple[tuple[str, str], ...] = ()
 
     def as_json(self) -> dict:
         return {"alert": self.alert, "time": self.time.isoformat().replace("+00:00", "Z"),
@@ -54,5 +55,5 @@ def backtest(name: str, rule: Rule, store: EventStore, *, start: datetime, end: 
                 if finding.open_key in holding:
                     continue
             yield WouldFire(name, moment, finding.description, finding.audit_ids, finding.count, finding.value,
-                            finding.keys)
+                            finding.keys, finding.pairs)
         holding = now_holding

@@ -7,7 +7,9 @@ lets the move be followed by editing this module alone. No helper body is copied
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from auditui.events.query.fields import column_for
 
@@ -24,3 +26,20 @@ def record_trail(*, verb: str, name: str, user: Any = None, request_object: dict
 
     trail.record(verb=verb, resource="globalalerts", name=name, user=user,
                  request_object=request_object, after_commit=True)
+
+
+def events_page_url(query: Any, equals: dict[str, Any], *, start: datetime, end: datetime) -> str:
+    """The events page showing what a query AND ``key = value`` for each of ``equals`` matches in
+    ``[start, end)``. Built from nodes and printed with ``to_text`` until the events package
+    offers its text builder outside its page module (issue 13)."""
+    from auditui.events.query import And, Compare, escape, to_text
+
+    clauses = [Compare(key, "=", escape(str(value))) for key, value in equals.items() if value not in (None, "")]
+    parts = ([query] if query is not None else []) + clauses
+    node = parts[0] if len(parts) == 1 else And(tuple(parts)) if parts else None
+    params = {"query": to_text(node) if node is not None else "", "start": _iso(start), "end": _iso(end)}
+    return "/events/?" + urlencode(params)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

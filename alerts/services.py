@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.utils import timezone
 
 from alerts.events_face import record_trail
-from alerts.models import GlobalAlert, GlobalAlertTemplate
+from alerts.models import AlertEvent, GlobalAlert, GlobalAlertTemplate
+from alerts.selectors import visible_to
+from auditui.access.scope import ViewerScope
 from auditui.resources.registry import Outcome
 
 
@@ -45,3 +48,25 @@ def template_apply(*, name: str, spec: dict[str, Any]) -> Outcome:
     template.spec = spec
     template.save(update_fields=["spec"])
     return "configured"
+
+
+# What each action does: the states it applies to, and the state it leaves.
+ACTIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    "acknowledge": ((AlertEvent.State.NEW,), AlertEvent.State.ACKNOWLEDGED),
+    "resolve": ((AlertEvent.State.NEW, AlertEvent.State.ACKNOWLEDGED), AlertEvent.State.RESOLVED),
+    "dismiss": ((AlertEvent.State.NEW, AlertEvent.State.ACKNOWLEDGED, AlertEvent.State.RESOLVED),
+                AlertEvent.State.DISMISSED),
+}
+
+
+def alert_events_act(*, scope: ViewerScope, user: Any, ids: Iterable[int], action: str) -> int:
+    """Acknowledge, resolve or dismiss the alert events of ``ids`` the viewer sees (others are
+    left alone, as if they did not exist); how many changed state."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}; use {', '.join(ACTIONS)}")
+    wanted = {int(pk) for pk in ids}
+    rows = AlertEvent.objects.filter(pk__in=wanted).values_list("pk", "pairs")
+    allowed = [pk for pk, pairs in rows if visible_to(scope, pairs)]
+    before, after = ACTIONS[action]
+    return AlertEvent.objects.filter(pk__in=allowed, state__in=before).update(
+        state=after, state_changed_at=timezone.now(), state_changed_by=user if getattr(user, "pk", None) else None)

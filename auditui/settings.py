@@ -100,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "auditui.context_processors.viewer",
+                "alerts.context_processors.new_alerts",
             ],
         },
     },

@@ -28,6 +28,7 @@ api_v1 = [
     path("policies/<str:resource>/<str:namespace>/<str:name>/changelog", policy_api.ChangelogView.as_view(),
          name="api-policy-changelog"),
     path("endpoints", state_api.EndpointListView.as_view(), name="api-endpoints"),
+    path("", include("alerts.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # A page for people: sends them to the login page (the schema itself answers 401/403 to API clients).
     path("docs/", login_required(SpectacularSwaggerView.as_view(url_name="schema")), name="swagger-ui"),
@@ -38,6 +39,7 @@ urlpatterns = [
     path("events/", include("auditui.events.urls")),
     path("policies/", include("auditui.policies.urls")),
     path("endpoints/", include("auditui.state.urls")),
+    path("alerts/", include("alerts.urls")),
     path("api/v1/", include(api_v1)),
     path("healthz", healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(template_name="auth/login.html", authentication_form=LoginForm),
