@@ -130,3 +130,64 @@ class AlertEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.alert.name} at {self.time.isoformat()}"
+
+
+class Channel(models.Model):
+    """Where alert events are sent: e-mail to users, a JSON webhook or a Slack-compatible one.
+
+    Only what a recipient may see is sent: each e-mail recipient's scope, and for webhooks the
+    scope of the channel's owner, must allow every pair of the alert event.
+    """
+
+    class Kind(models.TextChoices):
+        EMAIL = "email", "e-mail"
+        WEBHOOK = "webhook", "JSON webhook"
+        SLACK = "slack", "Slack-compatible webhook"
+
+    name = models.CharField(max_length=100, unique=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    url = models.URLField(max_length=2000, blank=True, help_text="webhooks: where to POST")
+    secret = models.CharField(max_length=200, blank=True,
+                              help_text="JSON webhook: signs the body (X-Auditui-Signature: sha256=HMAC)")
+    recipients = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+",
+                                        help_text="e-mail: these users, at their addresses")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+                              related_name="+", help_text="webhooks: whose scope decides what is sent")
+    alerts = models.ManyToManyField(GlobalAlert, blank=True, related_name="channels",
+                                    help_text="none: every alert of at least the minimum severity")
+    min_severity = models.PositiveSmallIntegerField(default=1)
+    throttle_seconds = models.PositiveIntegerField(
+        default=600, help_text="at most one notification per alert and bucket in this time")
+    enabled = models.BooleanField(default=True)
+    last_notify = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Delivery(models.Model):
+    """One notification to one recipient: the delivery log, with its retries."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "pending"
+        SENT = "sent", "sent"
+        FAILED = "failed", "failed"
+        THROTTLED = "throttled", "throttled"
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="deliveries")
+    alert_event = models.ForeignKey(AlertEvent, null=True, blank=True, on_delete=models.CASCADE,
+                                    related_name="deliveries")  # none: a test message
+    target = models.CharField(max_length=2000)  # an e-mail address, or the webhook's URL
+    throttle_key = models.CharField(max_length=1100, blank=True, db_index=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]

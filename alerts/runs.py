@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from alerts.evaluator import Finding, Findings, evaluate
 from alerts.models import MAX_ERROR_CONDITIONS, AlertEvent, GlobalAlert
+from alerts.notifications import deliveries_plan
 from auditui.events.query import QueryError
 from auditui.events.store import StoreError, StoreUnavailable, get_store
 
@@ -61,6 +62,7 @@ def alert_run(*, alert_id: int, now: datetime) -> RunResult:
         return result
     with transaction.atomic():
         _record_findings(alert, findings.items, now=now, window_start=now - rule.lookback, result=result)
+        deliveries_plan(event_ids=result.new)
     errors = [("TooManyRecords", _too_many(findings))] if findings.left_out else []
     _record_status(alert, now=now, fired=bool(result.new), errors=errors)
     return result

@@ -23,3 +23,13 @@ def evaluate_due_alerts() -> int:
 @shared_task(name="alerts.tasks.evaluate_alert")
 def evaluate_alert(alert_id: int, instant: str) -> int:
     return len(runs.alert_run(alert_id=alert_id, now=datetime.fromisoformat(instant)).new)
+
+
+@shared_task(name="alerts.tasks.send_delivery")
+def send_delivery(delivery_id: int) -> None:
+    """One notification; retried with backoff (the service says how long) while it may pass."""
+    from alerts.notifications import delivery_send
+
+    delay = delivery_send(delivery_id=delivery_id)
+    if delay is not None:
+        send_delivery.apply_async((delivery_id,), countdown=delay)

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.alerts.servers import http_receiver, smtp_server  # noqa: F401 - fixtures of this package
 from tests.factories import audit_event
 
 T0 = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
