@@ -8,15 +8,17 @@ from urllib.parse import urlencode
 import yaml
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from alerts import selectors, services
+from alerts import editor, selectors, services
 from alerts.backtest import backtest
-from alerts.models import AlertEvent, GlobalAlert
+from alerts.models import AlertEvent, GlobalAlert, GlobalAlertTemplate
 from alerts.presenters import event_rows, firings_by_day
 from alerts.resources import GlobalAlertKind
 from auditui.access.scope import ViewerScope, scope_for
@@ -95,3 +97,48 @@ def _backtest(alert: GlobalAlert, scope: ViewerScope) -> dict:
     except (StoreError, StoreUnavailable) as exc:
         return {"error": str(exc)}
     return {"start": start, "end": end, "count": len(fired), "shown": fired[:BACKTEST_SHOWN]}
+
+
+def _require_writer(request: HttpRequest) -> None:
+    if not request.user.has_perm("alerts.change_globalalert"):
+        raise PermissionDenied("writing alert rules needs the permission alerts.change_globalalert")
+
+
+@require_GET
+@login_required
+def rule_editor(request: HttpRequest, name: str = "") -> HttpResponse:
+    """A new rule (blank or "from template"), or an existing one, with a live check."""
+    _require_writer(request)
+    if name and not GlobalAlert.objects.filter(name=name).exists():
+        raise Http404("no such alert")
+    template = GlobalAlertTemplate.objects.filter(name=request.GET.get("template", "")).first()
+    text = editor.starting_text(template_spec=template.spec if template else None, name=name)
+    return render(request, "alerts/editor.html", {
+        "text": text, "name": name, "templates": GlobalAlertTemplate.objects.values_list("name", flat=True),
+        "chosen": template.name if template else "",
+        "check": editor.rule_check(text, scope=scope_for(request.user)),
+    })
+
+
+@require_POST
+@login_required
+def rule_check(request: HttpRequest) -> HttpResponse:
+    """The check's fragment, for the editor's script (and its "Check" button)."""
+    _require_writer(request)
+    check = editor.rule_check(request.POST.get("text", ""), scope=scope_for(request.user))
+    return render(request, "alerts/_check.html", {"check": check})
+
+
+@require_POST
+@login_required
+def rule_save(request: HttpRequest) -> HttpResponse:
+    _require_writer(request)
+    text = request.POST.get("text", "")
+    check = editor.rule_check(text, scope=scope_for(request.user), preview=False)
+    if not check.ok or check.rule is None:
+        return render(request, "alerts/editor.html", {
+            "text": text, "templates": GlobalAlertTemplate.objects.values_list("name", flat=True), "check": check,
+        }, status=400)
+    outcome = services.alert_apply(name=check.name, spec=check.rule.spec, user=request.user)
+    messages.success(request, f"globalalert/{check.name} {outcome}")
+    return HttpResponseRedirect(reverse("alerts:alert", args=[check.name]))

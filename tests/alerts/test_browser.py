@@ -29,3 +29,13 @@ def test_it_acknowledges_a_fired_alert_and_the_count_drops(log_in, scoped_user, 
     assert page.locator("#new-alert-count").inner_text() == "1"
     assert "acknowledged" in page.locator("table.alert-events tbody tr").first.inner_text()
     assert "by payments-viewer" in page.content()
+
+
+def test_it_checks_a_rule_as_it_is_typed(log_in, admin):
+    page = log_in(admin)
+    page.goto("/alerts/new/?template=policy.pod")
+    assert "Valid." in page.locator("#rule-check").inner_text()
+    text = page.locator("textarea[name=text]")
+    text.fill(text.input_value().replace("severity: 100", "severity: 500"))
+    page.locator("#rule-check code", has_text="spec.severity").wait_for()
+    assert "1 to 100" in page.locator("#rule-check").inner_text()
