@@ -33,9 +33,10 @@ def test_it_acknowledges_a_fired_alert_and_the_count_drops(log_in, scoped_user, 
 
 def test_it_checks_a_rule_as_it_is_typed(log_in, admin):
     page = log_in(admin)
-    page.goto("/alerts/new/?template=policy.pod")
+    page.goto("/alerts/new/")
     assert "Valid." in page.locator("#rule-check").inner_text()
     text = page.locator("textarea[name=text]")
-    text.fill(text.input_value().replace("severity: 100", "severity: 500"))
+    assert "severity: 50\n" in text.input_value()
+    text.fill(text.input_value().replace("severity: 50\n", "severity: 500\n"))
     page.locator("#rule-check code", has_text="spec.severity").wait_for()
     assert "1 to 100" in page.locator("#rule-check").inner_text()
