@@ -13,7 +13,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from alerts.models import AlertEvent, Channel, Delivery
@@ -34,9 +33,15 @@ def _throttle_key(event: AlertEvent) -> str:
     return f"{event.alert_id}:{event.open_key or event.keys}"
 
 
-def _channels_for(event: AlertEvent) -> list[Channel]:
-    return list(Channel.objects.filter(enabled=True, min_severity__lte=event.severity)
-                .filter(Q(alerts=None) | Q(alerts=event.alert_id)).distinct())
+def _enabled_channels() -> list[tuple[Channel, set[int]]]:
+    """Every enabled channel with the alerts it is limited to (none: all), read once per run."""
+    return [(channel, {alert.pk for alert in channel.alerts.all()})
+            for channel in Channel.objects.filter(enabled=True).prefetch_related("alerts")]
+
+
+def _channels_for(event: AlertEvent, channels: list[tuple[Channel, set[int]]]) -> list[Channel]:
+    return [channel for channel, alerts in channels
+            if channel.min_severity <= event.severity and (not alerts or event.alert_id in alerts)]
 
 
 def _targets(channel: Channel, event: AlertEvent) -> list[str]:
@@ -51,10 +56,13 @@ def _targets(channel: Channel, event: AlertEvent) -> list[str]:
 def deliveries_plan(*, event_ids: list[int]) -> list[int]:
     """Deliveries for new alert events; the pending ones are sent by a worker after commit."""
     pending: list[int] = []
+    channels = _enabled_channels() if event_ids else []
+    if not channels:
+        return pending
     events = AlertEvent.objects.select_related("alert").filter(pk__in=event_ids).order_by("pk")
     for event in events:
         key = _throttle_key(event)
-        for channel in _channels_for(event):
+        for channel in _channels_for(event, channels):
             recent = Delivery.objects.filter(
                 channel=channel, throttle_key=key, status__in=[Delivery.Status.PENDING, Delivery.Status.SENT],
                 created_at__gte=timezone.now() - timedelta(seconds=channel.throttle_seconds))
