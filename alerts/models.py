@@ -7,14 +7,14 @@ and Calico's status fields sit beside it.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from alerts.spec import Rule, rule_of
+from alerts.spec import DEFAULT_PERIOD, Rule, parse_duration, rule_of
 
 MAX_ERROR_CONDITIONS = 10
 
@@ -75,7 +75,7 @@ class GlobalAlert(models.Model):
     def next_after(self, instant: datetime) -> datetime:
         """When the rule is due after a run at ``instant``: one period on (a missed run is
         caught up once, then the schedule goes on from now)."""
-        return instant + timedelta(seconds=self.rule.period.total_seconds())
+        return instant + parse_duration(self.spec.get("period") or DEFAULT_PERIOD)
 
 
 def _iso(moment: datetime | None) -> str | None:

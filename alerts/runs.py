@@ -13,15 +13,18 @@ resolves when the condition stops holding; only then can the same bucket fire an
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from alerts.evaluator import Finding, Findings, evaluate
 from alerts.models import MAX_ERROR_CONDITIONS, AlertEvent, GlobalAlert
 from alerts.notifications import deliveries_plan
+from alerts.spec import Rule
 from auditui.events.query import QueryError
 from auditui.events.store import StoreError, StoreUnavailable, get_store
 
@@ -42,38 +45,72 @@ def alerts_claim_due(*, now: datetime) -> list[int]:
     """Ids of the active rules due at ``now``, each claimed by this caller alone."""
     claimed = []
     due = GlobalAlert.objects.filter(active=True, next_run_at__lte=now).values_list("pk", "next_run_at", "spec")
-    for pk, old, spec in due:
-        alert = GlobalAlert(pk=pk, spec=spec)
-        if GlobalAlert.objects.filter(pk=pk, next_run_at=old).update(next_run_at=alert.next_after(now)) == 1:
-            claimed.append(pk)
+    with transaction.atomic():  # one commit for the whole tick; each claim is still conditional
+        for pk, old, spec in due:
+            alert = GlobalAlert(pk=pk, spec=spec)
+            if GlobalAlert.objects.filter(pk=pk, next_run_at=old).update(next_run_at=alert.next_after(now)) == 1:
+                claimed.append(pk)
     return claimed
 
 
-def alert_run(*, alert_id: int, now: datetime) -> RunResult:
-    """Evaluate one (claimed) rule over ``[now − lookback, now)`` and record what it found."""
-    alert = GlobalAlert.objects.get(pk=alert_id)
-    result = RunResult(alert=alert.name)
+@dataclass
+class _Evaluated:
+    alert: GlobalAlert
+    rule: Rule
+    findings: Findings | None = None
+    error: str = ""
+
+
+def _evaluate(alert: GlobalAlert, now: datetime) -> _Evaluated:
+    """The store's part of a run: reads only, so runs may evaluate side by side."""
     rule = alert.rule
     try:
         # A stored bucket needs no auditIDs (its keys and window lead to its records); reading
         # them is one search per bucket, most of a busy round's cost.
         findings = evaluate(rule, get_store(), start=now - rule.lookback, end=now, audit_ids=False)
     except (StoreError, StoreUnavailable, QueryError) as exc:
-        result.error = f"{type(exc).__name__}: {exc}"
+        return _Evaluated(alert, rule, error=f"{type(exc).__name__}: {exc}")
+    return _Evaluated(alert, rule, findings)
+
+
+def _record(evaluated: _Evaluated, now: datetime) -> RunResult:
+    alert, rule, findings = evaluated.alert, evaluated.rule, evaluated.findings
+    result = RunResult(alert=alert.name, error=evaluated.error)
+    if findings is None:
         _record_status(alert, now=now, fired=False, errors=[("QueryFailed", result.error)])
         return result
     with transaction.atomic():
         _record_findings(alert, findings.items, now=now, window_start=now - rule.lookback, result=result)
+        if rule.aggregate_by or rule.metric:  # only buckets go on, and end
+            result.resolved = _resolve_ended(alert, {f.open_key for f in findings.items}, now=now)
         deliveries_plan(event_ids=result.new)
     errors = [("TooManyRecords", _too_many(findings))] if findings.left_out else []
     _record_status(alert, now=now, fired=bool(result.new), errors=errors)
     return result
 
 
+def alert_run(*, alert_id: int, now: datetime) -> RunResult:
+    """Evaluate one (claimed) rule over ``[now − lookback, now)`` and record what it found."""
+    return _record(_evaluate(GlobalAlert.objects.get(pk=alert_id), now), now)
+
+
+def _reads_side_by_side() -> int:
+    """How many rules the command evaluates at once: a search engine answers over the network,
+    so its waits overlap; the SQL store reads through this thread's database connection."""
+    scheme = settings.EVENT_STORE_URL.split("://", 1)[0].lower()
+    return 1 if scheme in ("", "sql") else max(1, int(getattr(settings, "AUDITUI_ALERT_THREADS", 4)))
+
+
 def alerts_evaluate_due(*, now: datetime | None = None) -> list[RunResult]:
     """Claim and run, in this process, every rule due at ``now`` (the command's way)."""
-    now = now or timezone.now()
-    return [alert_run(alert_id=pk, now=now) for pk in alerts_claim_due(now=now)]
+    moment = now or timezone.now()
+    alerts = list(GlobalAlert.objects.filter(pk__in=alerts_claim_due(now=moment)).order_by("name"))
+    threads = _reads_side_by_side()
+    if threads == 1:
+        return [_record(_evaluate(alert, moment), moment) for alert in alerts]
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        evaluated = list(pool.map(lambda alert: _evaluate(alert, moment), alerts))
+    return [_record(item, moment) for item in evaluated]
 
 
 def _too_many(findings: Findings) -> str:
@@ -101,7 +138,6 @@ def _record_findings(alert: GlobalAlert, findings: list[Finding], *, now: dateti
             result.ongoing += 1
     created = AlertEvent.objects.bulk_create([_event(alert, f, now, window_start) for f in fresh])
     result.new = [event.pk for event in created]  # SQLite and PostgreSQL return the new ids
-    result.resolved = _resolve_ended(alert, {f.open_key for f in findings}, now=now)
 
 
 def _event(alert: GlobalAlert, finding: Finding, now: datetime, window_start: datetime) -> AlertEvent:

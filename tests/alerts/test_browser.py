@@ -9,7 +9,7 @@ from alerts.runs import alerts_evaluate_due
 from tests.alerts.conftest import T0, minutes
 
 # serialized_rollback: the built-in templates (a data migration) are back for the next tests.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_it_acknowledges_a_fired_alert_and_the_count_drops(log_in, scoped_user, make_alert, pod_created):
