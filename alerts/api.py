@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.db import transaction
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
@@ -22,6 +23,7 @@ from auditui.resources.documents import DocumentError, read_documents
 from auditui.resources.registry import API_VERSION, KindHandler, ResourceInvalid
 
 WRITE_PERMISSION = "alerts.change_globalalert"
+OBJECT = OpenApiTypes.OBJECT
 
 
 def _invalid(field: str, message: str) -> Response:
@@ -70,25 +72,28 @@ class _KindView(APIView):
 
 
 class KindListView(_KindView):
-    @extend_schema(summary="The rules (or templates) as projectcalico.org/v3 documents, with status")
+    @extend_schema(summary="The rules (or templates) as projectcalico.org/v3 documents, with status",
+                   responses=OBJECT)
     def get(self, request: Request) -> Response:
         return Response({"apiVersion": "v1", "kind": "List", "items": self.handler.documents()})
 
-    @extend_schema(summary="Create or update one from a YAML or JSON document", request=None)
+    @extend_schema(summary="Create or update one from a YAML or JSON document", request=OBJECT, responses=OBJECT)
     def post(self, request: Request) -> Response:
         return self.save(request, None)
 
 
 class KindDetailView(_KindView):
+    @extend_schema(summary="One, with its status", responses=OBJECT)
     def get(self, request: Request, name: str) -> Response:
         found = self.handler.documents(name)
         return Response(found[0]) if found else Response({"error": f"{self.handler.plural} {name!r} not found"},
                                                          status=404)
 
-    @extend_schema(request=None)
+    @extend_schema(summary="Create or replace it from a YAML or JSON document", request=OBJECT, responses=OBJECT)
     def put(self, request: Request, name: str) -> Response:
         return self.save(request, name)
 
+    @extend_schema(summary="Delete it", responses={204: None})
     def delete(self, request: Request, name: str) -> Response:
         self.check_write(request)
         with transaction.atomic():
@@ -130,6 +135,7 @@ class AlertEventListView(APIView):
         summary="The alert events you may see, newest first",
         parameters=[OpenApiParameter(name, str) for name in
                     ("alert", "severity", "cluster", "namespace", "state", "start", "end", "page_size", "cursor")],
+        responses=OBJECT,
     )
     def get(self, request: Request) -> Response:
         try:
@@ -153,7 +159,7 @@ class AlertEventListView(APIView):
 class AlertEventActionView(APIView):
     """``POST /api/v1/alert-events/{action}`` with ``{"ids": [...]}``, or on one event's URL."""
 
-    @extend_schema(summary="Acknowledge, resolve or dismiss alert events", request=None)
+    @extend_schema(summary="Acknowledge, resolve or dismiss alert events", request=OBJECT, responses=OBJECT)
     def post(self, request: Request, action: str, event_id: int | None = None) -> Response:
         data = request.data if isinstance(request.data, dict) else {}
         ids = [event_id] if event_id is not None else data.get("ids", [])

@@ -82,3 +82,9 @@ def test_it_acts_on_alert_events_in_bulk_and_one_by_one(client, fired, admin):
 def test_it_shows_the_outsider_no_alert_events(client, fired, outsider):
     client.force_login(outsider)
     assert client.get("/api/v1/alert-events").json()["count"] == 0
+
+
+def test_it_is_in_the_openapi_schema(client, db, admin):
+    client.force_login(admin)
+    schema = client.get("/api/v1/schema/", HTTP_ACCEPT="application/json").content.decode()
+    assert "/api/v1/globalalerts/{name}" in schema and "/api/v1/alert-events" in schema
