@@ -17,6 +17,7 @@ from django.utils import timezone
 from alerts.spec import DEFAULT_PERIOD, Rule, parse_duration, rule_of
 
 MAX_ERROR_CONDITIONS = 10
+MAX_RECENT_RUNS = 20
 
 
 class GlobalAlertTemplate(models.Model):
@@ -46,6 +47,7 @@ class GlobalAlert(models.Model):
     last_executed = models.DateTimeField(null=True, blank=True)
     last_event = models.DateTimeField(null=True, blank=True)
     error_conditions = models.JSONField(default=list, blank=True)
+    recent_runs = models.JSONField(default=list, blank=True)  # newest first: time, new, ongoing, resolved, error
 
     class Meta:
         ordering = ["name"]

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from alerts.evaluator import Finding, Findings, evaluate
-from alerts.models import MAX_ERROR_CONDITIONS, AlertEvent, GlobalAlert
+from alerts.models import MAX_ERROR_CONDITIONS, MAX_RECENT_RUNS, AlertEvent, GlobalAlert
 from alerts.notifications import deliveries_plan
 from alerts.spec import Rule
 from auditui.events.query import QueryError
@@ -77,7 +77,7 @@ def _record(evaluated: _Evaluated, now: datetime) -> RunResult:
     alert, rule, findings = evaluated.alert, evaluated.rule, evaluated.findings
     result = RunResult(alert=alert.name, error=evaluated.error)
     if findings is None:
-        _record_status(alert, now=now, fired=False, errors=[("QueryFailed", result.error)])
+        _record_status(alert, now=now, result=result, errors=[("QueryFailed", result.error)])
         return result
     with transaction.atomic():
         _record_findings(alert, findings.items, now=now, window_start=now - rule.lookback, result=result)
@@ -85,7 +85,7 @@ def _record(evaluated: _Evaluated, now: datetime) -> RunResult:
             result.resolved = _resolve_ended(alert, {f.open_key for f in findings.items}, now=now)
         deliveries_plan(event_ids=result.new)
     errors = [("TooManyRecords", _too_many(findings))] if findings.left_out else []
-    _record_status(alert, now=now, fired=bool(result.new), errors=errors)
+    _record_status(alert, now=now, result=result, errors=errors)
     return result
 
 
@@ -166,15 +166,19 @@ def _resolve_ended(alert: GlobalAlert, holding: set[str], *, now: datetime) -> i
     return len(ended)
 
 
-def _record_status(alert: GlobalAlert, *, now: datetime, fired: bool, errors: list[tuple[str, str]]) -> None:
-    """Calico's status: healthy unless this run failed; the last 10 error conditions kept."""
+def _record_status(alert: GlobalAlert, *, now: datetime, result: RunResult, errors: list[tuple[str, str]]) -> None:
+    """Calico's status: healthy unless this run failed; the last 10 error conditions kept; and
+    the alert page's recent runs."""
     conditions = list(alert.error_conditions or [])
     conditions += [{"type": kind, "message": message, "time": now.isoformat()} for kind, message in errors]
+    run = {"time": now.isoformat(), "new": len(result.new), "ongoing": result.ongoing, "resolved": result.resolved,
+           "error": result.error}
     updates = {
         "last_executed": now, "healthy": all(kind != "QueryFailed" for kind, _ in errors),
         "error_conditions": conditions[-MAX_ERROR_CONDITIONS:],
+        "recent_runs": [run, *(alert.recent_runs or [])][:MAX_RECENT_RUNS],
     }
-    if fired:
+    if result.new:
         updates["last_event"] = now
     GlobalAlert.objects.filter(pk=alert.pk).update(**updates)
     if errors:

@@ -87,6 +87,7 @@ def test_it_records_calicos_status(backend_store, make_alert, pod_created):
     status = alert.status()
     assert status["healthy"] and status["lastExecuted"] == "2026-12-01T10:00:00Z"
     assert status["lastEvent"] == "2026-12-01T10:00:00Z" and status["errorConditions"] == []
+    assert alert.recent_runs[0]["new"] == 1 and alert.recent_runs[0]["error"] == ""
 
 
 def test_it_keeps_a_record_outside_the_lookback_out(backend_store, make_alert, pod_created):
