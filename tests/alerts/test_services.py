@@ -42,3 +42,18 @@ def test_it_moves_on_only_from_the_states_an_action_applies_to(fired, admin):
 def test_it_refuses_an_unknown_action(fired, admin):
     with pytest.raises(ValueError, match="unknown action"):
         alert_events_act(scope=scope_for(admin), user=admin, ids=[fired["a"]], action="snooze")
+
+
+def test_it_records_rule_changes_in_auditui_s_own_trail(db, django_capture_on_commit_callbacks):
+    from alerts.services import alert_apply, alert_delete
+    from alerts.spec import clean_spec
+    from auditui.access.scope import ViewerScope
+    from auditui.events.store import EventQuery, get_store
+
+    spec = clean_spec({"description": "d", "severity": 5, "dataSet": "audit", "query": "verb=create"}).spec
+    with django_capture_on_commit_callbacks(execute=True):
+        alert_apply(name="watched", spec=spec)
+        alert_delete(name="watched")
+    records = get_store().search(EventQuery(scope=ViewerScope.all(), clusters=("auditui",))).records
+    assert sorted((r.verb, r.resource, r.name) for r in records) == [
+        ("create", "globalalerts", "watched"), ("delete", "globalalerts", "watched")]
