@@ -24,6 +24,7 @@ from auditui.resources.registry import API_VERSION, KindHandler, ResourceInvalid
 
 WRITE_PERMISSION = "alerts.change_globalalert"
 OBJECT = OpenApiTypes.OBJECT
+MAX_IDS = 1000  # per bulk action
 
 
 def _invalid(field: str, message: str) -> Response:
@@ -163,8 +164,8 @@ class AlertEventActionView(APIView):
     def post(self, request: Request, action: str, event_id: int | None = None) -> Response:
         data = request.data if isinstance(request.data, dict) else {}
         ids = [event_id] if event_id is not None else data.get("ids", [])
-        if not isinstance(ids, list) or not all(isinstance(pk, int) for pk in ids):
-            return _invalid("ids", "a list of alert event ids")
+        if not isinstance(ids, list) or not all(isinstance(pk, int) for pk in ids) or len(ids) > MAX_IDS:
+            return _invalid("ids", f"a list of at most {MAX_IDS} alert event ids")
         try:
             changed = services.alert_events_act(scope=scope_for(request.user), user=request.user, ids=ids,
                                                 action=action)

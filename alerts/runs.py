@@ -91,7 +91,10 @@ def _record(evaluated: _Evaluated, now: datetime) -> RunResult:
 
 def alert_run(*, alert_id: int, now: datetime) -> RunResult:
     """Evaluate one (claimed) rule over ``[now − lookback, now)`` and record what it found."""
-    return _record(_evaluate(GlobalAlert.objects.get(pk=alert_id), now), now)
+    alert = GlobalAlert.objects.filter(pk=alert_id).first()
+    if alert is None:  # deleted since it was claimed
+        return RunResult(alert=f"#{alert_id}", error="the alert was deleted")
+    return _record(_evaluate(alert, now), now)
 
 
 def _reads_side_by_side() -> int:

@@ -136,3 +136,11 @@ def new_alert_count(*, scope: ViewerScope) -> int:
 def alert_event_get(*, scope: ViewerScope, event_id: int) -> AlertEvent | None:
     event = AlertEvent.objects.select_related("alert").filter(pk=event_id).first()
     return event if event is not None and visible_to(scope, event.pairs) else None
+
+
+def alert_event_times(*, scope: ViewerScope, alert: str) -> list[datetime]:
+    """When each of one rule's alert events the viewer sees fired (for its chart)."""
+    if scope.is_empty:
+        return []
+    rows = AlertEvent.objects.filter(alert__name=alert).values_list("time", "pairs")
+    return [time for time, pairs in rows.iterator(chunk_size=2000) if visible_to(scope, pairs)]

@@ -75,7 +75,7 @@ def alert_detail(request: HttpRequest, name: str) -> HttpResponse:
     scope = scope_for(request.user)
     ids = selectors.visible_ids(scope=scope, filters=selectors.InboxFilters(alert=name))
     recent = list(AlertEvent.objects.select_related("alert").filter(pk__in=ids[:20]).order_by("-time", "-id"))
-    times = list(AlertEvent.objects.filter(pk__in=ids).values_list("time", flat=True))
+    times = selectors.alert_event_times(scope=scope, alert=name)
     context = {
         "alert": alert, "status": alert.status(), "rows": event_rows(recent), "count": len(ids),
         "definition": yaml.safe_dump(GlobalAlertKind().documents(name)[0], sort_keys=False),

@@ -105,3 +105,11 @@ def test_it_keeps_the_pairs_behind_an_alert_event(backend_store, make_alert, ing
                         namespace=namespace, name="x", time=T0 - minutes(1))])
     [event] = AlertEvent.objects.filter(pk__in=run_at(alert, T0).new)
     assert event.pairs == [pair]
+
+
+def test_it_skips_a_rule_deleted_after_its_claim(db, make_alert):
+    alert = make_alert("gone", query="verb=create")
+    claimed = alerts_claim_due(now=T0)
+    assert claimed == [alert.pk]
+    alert.delete()
+    assert alert_run(alert_id=claimed[0], now=T0).error == "the alert was deleted"
