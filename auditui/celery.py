@@ -31,6 +31,8 @@ app.conf.beat_schedule = {
         "task": "auditui.state.tasks.take_daily_snapshots",
         "schedule": crontab(minute=41, hour=0),
     },
+    # Global alerts: each rule's schedule is data (next_run_at); this tick claims the due ones.
+    "evaluate-due-alerts": {"task": "alerts.tasks.evaluate_due_alerts", "schedule": 30.0},
     # Each run is recorded for /status/ (auditui.ops.retention, from the task's signals).
     "purge-expired-events": {
         "task": "auditui.events.tasks.purge_expired_events",

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "auditui.policies",
     "auditui.state",
     "auditui.ops",
+    "alerts",
 ]
 
 MIDDLEWARE = [
@@ -100,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "auditui.context_processors.viewer",
+                "alerts.context_processors.new_alerts",
             ],
         },
     },
