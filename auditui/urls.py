@@ -28,6 +28,7 @@ api_v1 = [
     path("policies/<str:resource>/<str:namespace>/<str:name>/changelog", policy_api.ChangelogView.as_view(),
          name="api-policy-changelog"),
     path("endpoints", state_api.EndpointListView.as_view(), name="api-endpoints"),
+    path("", include("reports.urls_api")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # A page for people: sends them to the login page (the schema itself answers 401/403 to API clients).
     path("docs/", login_required(SpectacularSwaggerView.as_view(url_name="schema")), name="swagger-ui"),

@@ -1,0 +1,24 @@
+"""Everything ``reports`` takes from ``auditui.events`` beyond the store and the query language,
+in one place: these helpers are moving (issue 13 takes the viewer-time helpers and the query-text
+builder out of the events page's module), and this is the one module to repoint when they do.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from auditui.events import trail
+
+
+def record_change(*, verb: str, resource: str, name: str, request_object: dict | None = None,
+                  response_object: dict | None = None, user: Any = None) -> None:
+    """auditui's own audit trail: a change to a report definition or subscription, written once
+    the transaction commits (``auditui.events.trail``)."""
+    trail.record(verb=verb, resource=resource, name=name, user=user, request_object=request_object,
+                 response_object=response_object, after_commit=True)
+
+
+def record_download(request: Any, *, report_id: str, formats: list[str]) -> None:
+    """A download of a generated report's files, in the trail at once (the download is over)."""
+    trail.record(verb="get", resource="reportdownloads", name=report_id, request=request,
+                 request_object={"formats": formats})
