@@ -16,7 +16,8 @@ def test_it_applies_calicos_examples_unchanged(db, apply_text):
         "globalreport/weekly-full-inventory created",
     ]
     assert apply_text(INVENTORY).strip() == "globalreport/weekly-full-inventory unchanged"
-    assert apply_text(INVENTORY.replace("0 0 * * 0", "0 1 * * 0")).strip() == "globalreport/weekly-full-inventory configured"
+    changed = apply_text(INVENTORY.replace("0 0 * * 0", "0 1 * * 0"))
+    assert changed.strip() == "globalreport/weekly-full-inventory configured"
     report = GlobalReport.objects.get(name="monthly-widgets-controller-tigera-policy-audit")
     assert report.spec["endpoints"]["namespaces"] == {"names": ["widgets"]}
 
@@ -68,7 +69,8 @@ def test_it_lists_the_builtin_report_types(db):
 
 def test_it_deletes_a_report_and_refuses_to_delete_a_builtin_type(db, apply_text):
     apply_text(DAILY_AUDIT)
-    assert run_command("delete", "globalreport", "daily-policy-audit").strip() == "globalreport/daily-policy-audit deleted"
+    deleted = run_command("delete", "globalreport", "daily-policy-audit")
+    assert deleted.strip() == "globalreport/daily-policy-audit deleted"
     assert not GlobalReport.objects.exists()
     with pytest.raises(CommandError, match="built-in"):
         run_command("delete", "globalreporttype", "policy-audit")
