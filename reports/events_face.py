@@ -8,6 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 from auditui.events import trail
+from auditui.events.search_page import local_text
+
+__all__ = ["local_text", "record_change", "record_download"]
 
 
 def record_change(*, verb: str, resource: str, name: str, request_object: dict | None = None,
@@ -21,4 +24,4 @@ def record_change(*, verb: str, resource: str, name: str, request_object: dict |
 def record_download(request: Any, *, report_id: str, formats: list[str]) -> None:
     """A download of a generated report's files, in the trail at once (the download is over)."""
     trail.record(verb="get", resource="reportdownloads", name=report_id, request=request,
-                 request_object={"formats": formats})
+                 user=getattr(request, "user", None), request_object={"formats": formats})
