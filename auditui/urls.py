@@ -39,6 +39,7 @@ urlpatterns = [
     path("events/", include("auditui.events.urls")),
     path("policies/", include("auditui.policies.urls")),
     path("endpoints/", include("auditui.state.urls")),
+    path("reports/", include("reports.urls")),
     path("api/v1/", include(api_v1)),
     path("healthz", healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(template_name="auth/login.html", authentication_form=LoginForm),

@@ -1,0 +1,15 @@
+"""The compliance pages, included at ``/reports/`` by ``auditui/urls.py``."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from reports import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("", views.report_list, name="list"),
+    path("run/<str:name>/", views.run_now, name="run-now"),
+    path("<str:report_id>/", views.report_detail_page, name="detail"),
+]

@@ -1,0 +1,56 @@
+"""Pages: the compliance page (``/reports/``), one report's detail, and "run now"."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from auditui.access.scope import scope_for
+from reports import access
+from reports.models import GlobalReport, ReportRun
+from reports.page import report_detail, reports_page
+from reports.runs import report_run_now
+from reports.selectors import ParamError
+
+
+@require_GET
+@login_required
+def report_list(request: HttpRequest) -> HttpResponse:
+    if not access.can_list(request.user):
+        raise PermissionDenied("listing reports needs the permission reports.list_reports")
+    try:
+        page = reports_page(user=request.user, scope=scope_for(request.user), params=request.GET.dict())
+    except ParamError as exc:
+        return render(request, "reports/list.html", {"error": exc}, status=400)
+    return render(request, "reports/list.html", {"page": page})
+
+
+@require_GET
+@login_required
+def report_detail_page(request: HttpRequest, report_id: str) -> HttpResponse:
+    if not access.can_see_summary(request.user):
+        raise PermissionDenied("a report's summary needs the permission reports.view_globalreport")
+    scope = scope_for(request.user)
+    run = ReportRun.objects.filter(calico_id=report_id, state=ReportRun.SUCCEEDED).first()
+    if run is None or not access.visible_runs(ReportRun.objects.filter(pk=run.pk), scope).exists():
+        raise Http404("no such report")
+    return render(request, "reports/detail.html", {"detail": report_detail(run, user=request.user, scope=scope)})
+
+
+@require_POST
+@login_required
+def run_now(request: HttpRequest, name: str) -> HttpResponse:
+    """On demand: the schedule's last complete interval, now (not counted in the status)."""
+    if not request.user.has_perm("reports.change_globalreport"):
+        raise PermissionDenied("running a report needs the permission reports.change_globalreport")
+    report = get_object_or_404(GlobalReport, name=name)
+    run = report_run_now(report)
+    if run.state == ReportRun.SUCCEEDED:
+        messages.success(request, f"{report.name}: generated {run.calico_id}")
+        return redirect("reports:detail", report_id=run.calico_id)
+    messages.error(request, f"{report.name}: {run.state}: {run.error}")
+    return redirect("reports:list")
