@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -126,3 +127,47 @@ def report_id(name: str, type_name: str, start: datetime, end: datetime, *, suff
 
 def rfc3339(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
+
+
+class Subscription(models.Model):
+    """A user's subscription to a report's e-mails (sent after each generation)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_subscriptions")
+    report = models.ForeignKey(GlobalReport, on_delete=models.CASCADE, related_name="subscriptions")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "report"], name="reports_subscription_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.report}"
+
+
+class Delivery(models.Model):
+    """One e-mail of one generated report to one subscriber: the delivery log, with retries.
+    Unique per (subscription, run): a report is mailed to a subscriber once."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    STATES = [(PENDING, "pending"), (SENDING, "sending"), (SENT, "sent"), (FAILED, "failed")]
+
+    subscription = models.ForeignKey(Subscription, null=True, on_delete=models.SET_NULL, related_name="deliveries")
+    run = models.ForeignKey(ReportRun, on_delete=models.CASCADE, related_name="deliveries")
+    recipient = models.EmailField()
+    state = models.CharField(max_length=16, choices=STATES, default=PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created"]
+        constraints = [models.UniqueConstraint(fields=["subscription", "run"], name="reports_delivery_once")]
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="reports_delivery_due")]
+
+    def __str__(self) -> str:
+        return f"{self.run} → {self.recipient} ({self.state})"

@@ -15,7 +15,7 @@ from auditui.access.scope import ViewerScope
 from reports import access, selectors
 from reports.builtin_types import ACTIVITY_SUMMARY, POLICY_AUDIT
 from reports.events_face import local_text
-from reports.models import GlobalReport, GlobalReportType, ReportRun
+from reports.models import GlobalReport, GlobalReportType, ReportRun, Subscription
 
 PAGE_SIZE = 50
 # What each type's widgets and trend show: (summary key, label).
@@ -144,7 +144,9 @@ def reports_page(*, user: Any, scope: ViewerScope, params: Mapping[str, str]) ->
     if access.can_see_summary(user) and scope.everything:
         page.failed = selectors.failed_runs(filters)
     if user.has_perm("reports.view_globalreport"):
-        page.definitions = [_definition(report) for report in GlobalReport.objects.order_by("name")]
+        mine = set(Subscription.objects.filter(user_id=user.pk).values_list("report_id", flat=True))
+        page.definitions = [{**_definition(report), "subscribed": report.pk in mine}
+                            for report in GlobalReport.objects.order_by("name")]
     return page
 
 

@@ -95,7 +95,13 @@ def run_execute(run_id: int, *, now: datetime | None = None) -> str:
             state=ReportRun.PENDING, error=reason,
             next_attempt_at=timezone.now() + config.retry_backoff(run.attempts))
         return ReportRun.PENDING
-    return _finish(run, ReportRun.SUCCEEDED, summary=summary, formats=formats)
+    state = _finish(run, ReportRun.SUCCEEDED, summary=summary, formats=formats)
+    if not run.on_demand:  # subscribers get the scheduled reports; an on-demand run is its runner's
+        from reports.mailing import deliveries_plan
+
+        run.refresh_from_db()
+        deliveries_plan(run, now=now)
+    return state
 
 
 def _finish(run: ReportRun, state: str, *, error: str = "", summary: dict | None = None,

@@ -11,5 +11,7 @@ app_name = "reports"
 urlpatterns = [
     path("", views.report_list, name="list"),
     path("run/<str:name>/", views.run_now, name="run-now"),
+    path("subscribe/<str:name>/", views.subscribe, name="subscribe"),
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("<str:report_id>/", views.report_detail_page, name="detail"),
 ]

@@ -7,10 +7,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from auditui.access.scope import scope_for
 from reports import access
+from reports.mailing import SubscriptionRefused, subscription_create, subscription_delete, subscription_from_token
 from reports.models import GlobalReport, ReportRun
 from reports.page import report_detail, reports_page
 from reports.runs import report_run_now
@@ -54,3 +56,37 @@ def run_now(request: HttpRequest, name: str) -> HttpResponse:
         return redirect("reports:detail", report_id=run.calico_id)
     messages.error(request, f"{report.name}: {run.state}: {run.error}")
     return redirect("reports:list")
+
+
+@require_POST
+@login_required
+def subscribe(request: HttpRequest, name: str) -> HttpResponse:
+    """Toggle the viewer's e-mail subscription to a report."""
+    report = get_object_or_404(GlobalReport, name=name)
+    user = request.user  # logged in (the decorator): a User
+    existing = report.subscriptions.filter(user__username=user.get_username()).first()
+    if existing is not None:
+        subscription_delete(subscription=existing, user=request.user)
+        messages.success(request, f"Unsubscribed from {report.name}.")
+        return redirect("reports:list")
+    try:
+        subscription_create(user=user, report=report)
+    except SubscriptionRefused as exc:
+        messages.error(request, f"Cannot subscribe to {report.name}: {exc}")
+    else:
+        messages.success(request, f"Subscribed to {report.name}: each generated report is e-mailed to "
+                                  f"{getattr(user, 'email', '')}.")
+    return redirect("reports:list")
+
+
+@csrf_exempt  # RFC 8058: mail clients POST here without a session; the signed token is the proof
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """GET asks to confirm (link scanners fetch links); POST unsubscribes (one click)."""
+    subscription = subscription_from_token(token)
+    if request.method == "GET":
+        return render(request, "reports/unsubscribe.html", {"subscription": subscription, "done": False},
+                      status=200 if subscription else 404)
+    if subscription is not None:
+        subscription_delete(subscription=subscription)
+    return render(request, "reports/unsubscribe.html", {"subscription": subscription, "done": True})

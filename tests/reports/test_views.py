@@ -61,3 +61,18 @@ def test_run_now_generates_the_last_interval_on_demand(client, admin, db):
     answer = client.post("/reports/run/daily/")
     run = ReportRun.objects.get()
     assert run.on_demand and answer.url == f"/reports/{run.calico_id}/"
+
+
+def test_subscribe_toggles_and_says_why_it_is_refused(client, admin, scoped_user, db):
+    report = GlobalReport.objects.create(name="morning", report_type="activity-summary", schedule="0 6 * * *",
+                                         spec={"reportType": "activity-summary", "schedule": "0 6 * * *"})
+    client.force_login(admin)
+    client.post("/reports/subscribe/morning/")
+    assert report.subscriptions.filter(user=admin).exists()
+    assert "Unsubscribe" in client.get("/reports/").content.decode()
+    client.post("/reports/subscribe/morning/")
+    assert not report.subscriptions.exists()
+    grant(scoped_user, "list_reports", "view_globalreport")
+    client.force_login(scoped_user)
+    page = client.post("/reports/subscribe/morning/", follow=True).content.decode()
+    assert "cannot be cut" in page and not report.subscriptions.exists()
