@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from django.db import connection
 
 from reports import runs
 from reports.models import GlobalReport, ReportRun
@@ -67,27 +64,6 @@ def test_it_catches_up_missed_intervals_oldest_first_up_to_168_hours(db):
     assert ends == sorted(ends)
 
 
-def test_it_generates_each_interval_once_when_workers_race(transactional_db):
-    report = hourly(report_type="activity-summary")
-    now = datetime(2026, 12, 1, 11, 30, tzinfo=UTC)
-    [run_id] = runs.runs_plan(now=now)
-    barrier = threading.Barrier(6)
-
-    def worker(_: int) -> str:
-        try:
-            barrier.wait()
-            return runs.run_execute(run_id, now=now)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=6) as pool:
-        outcomes = list(pool.map(worker, range(6)))
-    assert sorted(outcomes) == ["skipped"] * 5 + ["succeeded"]
-    run = ReportRun.objects.get(pk=run_id)
-    assert run.attempts == 1 and run.state == ReportRun.SUCCEEDED
-    assert report_status(report)["lastSuccessfulReportJobs"][0]["start"] == "2026-12-01T10:00:00Z"
-
-
 def test_it_retries_with_backoff_then_fails_with_the_reason(db, settings):
     settings.AUDITUI_REPORT_MAX_ATTEMPTS = 2
     settings.EVENT_STORE_URL = "opensearch://127.0.0.1:1"  # nothing listens: the store is unavailable
@@ -143,3 +119,17 @@ def test_run_report_refuses_half_an_interval(db):
     hourly()
     with pytest.raises(Exception, match="both --start and --end"):
         run_command("run_report", "hourly-audit", "--start", "2026-12-01T00:00:00Z")
+
+
+def test_it_purges_reports_past_their_retention_with_their_files(db, settings):
+    from reports import files
+
+    settings.AUDITUI_REPORT_RETENTION_DAYS = 30
+    report = hourly(report_type="activity-summary")
+    old = runs.report_run_now(report, start=T0 - timedelta(days=40), end=T0 - timedelta(days=39))
+    new = runs.report_run_now(report, start=T0 - timedelta(days=2), end=T0 - timedelta(days=1))
+    assert runs.runs_purge(now=T0) == 1
+    assert list(ReportRun.objects.values_list("pk", flat=True)) == [new.pk]
+    with pytest.raises(FileNotFoundError):
+        files.read(old.calico_id, "summary.csv")
+    assert files.read(new.calico_id, "summary.csv")
