@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -62,7 +63,7 @@ class ReportsApiView(APIView):
     OpenApiParameter("fromTime", str, description="RFC 3339: reports whose interval ends after it"),
     OpenApiParameter("toTime", str, description="RFC 3339: reports whose interval starts before it"),
     OpenApiParameter("page", int, description="from 0"), OpenApiParameter("maxItems", str, description="1-100 or all"),
-])
+], responses=OpenApiTypes.OBJECT, summary="Generated reports, as Calico's compliance server lists them")
 class ReportListView(ReportsApiView):
     def get(self, request: Request) -> Response:
         if not access.can_list(request.user):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import DjangoModelPermissions
 from rest_framework.request import Request
@@ -50,10 +51,14 @@ class DefinitionView(APIView):
 
 @extend_schema(tags=["reports"])
 class GlobalReportListView(DefinitionView):
+    @extend_schema(operation_id="globalreports_list", responses=OpenApiTypes.OBJECT,
+                   summary="GlobalReports as a projectcalico.org/v3 GlobalReportList")
     def get(self, request: Request) -> Response:
         items = [report_document(report) for report in GlobalReport.objects.order_by("name")]
         return Response({"apiVersion": "projectcalico.org/v3", "kind": "GlobalReportList", "items": items})
 
+    @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT,
+                   summary="Create a GlobalReport from its projectcalico.org/v3 document")
     def post(self, request: Request) -> Response:
         cleaned = self._clean(request.data)
         if GlobalReport.objects.filter(name=cleaned.name).exists():
@@ -64,18 +69,22 @@ class GlobalReportListView(DefinitionView):
 
 @extend_schema(tags=["reports"])
 class GlobalReportDetailView(DefinitionView):
+    @extend_schema(responses=OpenApiTypes.OBJECT, summary="One GlobalReport with its status")
     def get(self, request: Request, name: str) -> Response:
         report = GlobalReport.objects.filter(name=name).first()
         if report is None:
             return Response({"error": f'globalreports "{name}" not found'}, status=404)
         return Response(report_document(report))
 
+    @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT,
+                   summary="Create or replace a GlobalReport")
     def put(self, request: Request, name: str) -> Response:
         cleaned = self._clean(request.data, name)
         outcome = services.globalreport_apply(cleaned=cleaned, user=request.user)
         return Response(report_document(GlobalReport.objects.get(name=name)),
                         status=201 if outcome == "created" else 200)
 
+    @extend_schema(responses={204: None})
     def delete(self, request: Request, name: str) -> Response:
         if not services.globalreport_delete(name=name, user=request.user):
             return Response({"error": f'globalreports "{name}" not found'}, status=404)
