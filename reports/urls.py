@@ -10,6 +10,8 @@ app_name = "reports"
 
 urlpatterns = [
     path("", views.report_list, name="list"),
+    path("definitions/new/", views.definition_edit, name="new"),
+    path("definitions/<str:name>/", views.definition_edit, name="edit"),
     path("run/<str:name>/", views.run_now, name="run-now"),
     path("subscribe/<str:name>/", views.subscribe, name="subscribe"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),

@@ -12,11 +12,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from auditui.access.scope import scope_for
 from reports import access
+from reports.editor import EditorError, definition_save, definition_text
 from reports.mailing import SubscriptionRefused, subscription_create, subscription_delete, subscription_from_token
 from reports.models import GlobalReport, ReportRun
 from reports.page import report_detail, reports_page
 from reports.runs import report_run_now
 from reports.selectors import ParamError
+from reports.services import globalreport_delete
 
 
 @require_GET
@@ -90,3 +92,32 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if subscription is not None:
         subscription_delete(subscription=subscription)
     return render(request, "reports/unsubscribe.html", {"subscription": subscription, "done": True})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def definition_edit(request: HttpRequest, name: str | None = None) -> HttpResponse:
+    """Create (no name) or edit a GlobalReport as YAML; ``delete`` in the form deletes it."""
+    report = get_object_or_404(GlobalReport, name=name) if name else None
+    needed = "reports.change_globalreport" if report else "reports.add_globalreport"
+    if not request.user.has_perm(needed):
+        raise PermissionDenied(f"needs the permission {needed}")
+    text = definition_text(report)
+    error = ""
+    if request.method == "POST" and report is not None and "delete" in request.POST:
+        if not request.user.has_perm("reports.delete_globalreport"):
+            raise PermissionDenied("needs the permission reports.delete_globalreport")
+        globalreport_delete(name=report.name, user=request.user)
+        messages.success(request, f"globalreport/{report.name} deleted")
+        return redirect("reports:list")
+    if request.method == "POST":
+        text = request.POST.get("definition", "")
+        try:
+            saved, outcome = definition_save(text=text, name=name, user=request.user)
+        except EditorError as exc:
+            error = str(exc)
+        else:
+            messages.success(request, f"globalreport/{saved} {outcome}")
+            return redirect("reports:list")
+    return render(request, "reports/edit.html", {"report": report, "text": text, "error": error},
+                  status=400 if error else 200)
