@@ -201,6 +201,9 @@ AUDITUI_REPORT_RETENTION_DAYS = env_int("AUDITUI_REPORT_RETENTION_DAYS", 365)
 AUDITUI_REPORT_MAX_CATCH_UP_HOURS = env_int("AUDITUI_REPORT_MAX_CATCH_UP_HOURS", 168)
 # Attempts of one interval before it is failed with the reason (Calico's operator: 6 retries).
 AUDITUI_REPORT_MAX_ATTEMPTS = env_int("AUDITUI_REPORT_MAX_ATTEMPTS", 7)
+# Sections other apps add to the activity summary (reports.sections): dotted paths of callables
+# (start, end) -> {"title", "columns", "rows"} or None, e.g. alerts fired in the interval.
+AUDITUI_SUMMARY_SECTIONS: list[str] = []
 
 # --- Celery ------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
