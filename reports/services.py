@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from django.db import transaction
+from django.utils import timezone
 
 from auditui.resources.registry import ResourceInvalid
+from reports import schedule
 from reports.events_face import record_change
 from reports.models import GlobalReport, GlobalReportType
 from reports.presenters import report_document, report_type_document
@@ -37,7 +39,9 @@ def globalreport_apply(*, cleaned: CleanReport, user: Any = None) -> Outcome:
         if all(getattr(report, key) == value for key, value in fields.items()):
             return "unchanged"
         if report.schedule != fields["schedule"]:
-            report.scheduled_until = None  # a new schedule starts from now, not from the old one's intervals
+            # A new schedule starts with the interval now is in, not from the report's creation.
+            report.scheduled_until = (schedule.previous_fire(fields["schedule"], timezone.now())
+                                      if fields["schedule"] else None)
         for key, value in fields.items():
             setattr(report, key, value)
         report.generation += 1

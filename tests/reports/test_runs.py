@@ -133,3 +133,15 @@ def test_it_purges_reports_past_their_retention_with_their_files(db, settings):
     with pytest.raises(FileNotFoundError):
         files.read(old.calico_id, "summary.csv")
     assert files.read(new.calico_id, "summary.csv")
+
+
+def test_a_changed_schedule_starts_from_the_interval_now_is_in(db, apply_text):
+    from tests.reports.conftest import DAILY_AUDIT
+
+    with time_machine.travel(datetime(2026, 11, 1, 12, tzinfo=UTC), tick=False):
+        apply_text(DAILY_AUDIT)
+    with time_machine.travel(datetime(2026, 11, 20, 12, 10, tzinfo=UTC), tick=False):
+        apply_text(DAILY_AUDIT.replace("0 0 * * *", "0 * * * *"))
+    report = GlobalReport.objects.get()
+    runs.runs_plan(now=datetime(2026, 11, 20, 13, 40, tzinfo=UTC))
+    assert intervals(report) == [(datetime(2026, 11, 20, 12, tzinfo=UTC), datetime(2026, 11, 20, 13, tzinfo=UTC))]
