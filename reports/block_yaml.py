@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from functools import lru_cache
 from typing import Any
 
 _PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_./-]*$")
@@ -22,6 +23,7 @@ _NOT_PRINTABLE = re.compile(
     "[^\\x09\\x0a\\x0d\\x20-\\x7e\\xa0-\\u2027\\u202a-\\ud7ff\\ue000-\\ufefe\\uff00-\\ufffd\\U00010000-\\U0010ffff]")
 
 
+@lru_cache(maxsize=65536)  # keys and many values repeat in every event
 def _string(text: str) -> str:
     if _PLAIN.match(text) and text.lower() not in _SPECIAL:
         return text
@@ -30,6 +32,8 @@ def _string(text: str) -> str:
 
 
 def _scalar(value: Any) -> str:
+    if type(value) is str:
+        return _string(value)
     if value is None:
         return "null"
     if value is True:
