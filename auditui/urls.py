@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from auditui.access.forms import LoginForm
@@ -17,7 +17,7 @@ def healthz(request):
     return JsonResponse({"status": "ok"})
 
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("audit/webhook", AuditWebhookView.as_view(), name="audit-webhook"),
     path("events", event_api.EventListView.as_view(), name="api-events"),
     path("events/export", event_api.ExportView.as_view(), name="api-events-export"),
