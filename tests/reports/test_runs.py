@@ -145,3 +145,15 @@ def test_a_changed_schedule_starts_from_the_interval_now_is_in(db, apply_text):
     report = GlobalReport.objects.get()
     runs.runs_plan(now=datetime(2026, 11, 20, 13, 40, tzinfo=UTC))
     assert intervals(report) == [(datetime(2026, 11, 20, 12, tzinfo=UTC), datetime(2026, 11, 20, 13, tzinfo=UTC))]
+
+
+def test_get_shows_calicos_status_fields(db):
+    import yaml
+
+    hourly(report_type="activity-summary")
+    now = datetime(2026, 12, 1, 12, 30, tzinfo=UTC)
+    first, _second = runs.runs_plan(now=now)
+    runs.run_execute(first, now=now)
+    status = yaml.safe_load(run_command("get", "globalreport", "hourly-audit", "-o", "yaml"))["status"]
+    assert set(status) == {"lastSuccessfulReportJobs", "activeReportJobs", "lastScheduledReportJob"}
+    assert status["lastSuccessfulReportJobs"][0]["jobCompletionTime"].endswith("Z")
