@@ -103,3 +103,31 @@ def test_it_keeps_only_policies_applied_to_the_selected_endpoints(db, ingest):
                          start=START, end=END)
     assert run.state == ReportRun.SUCCEEDED, run.error
     assert json.loads(files.read(run.calico_id, "events.json")) == []
+
+
+def test_it_keeps_the_events_of_policies_applied_to_the_selected_endpoints(db, ingest):
+    from tests.state.story import ClusterStory
+
+    story = ClusterStory()
+    story.create("pods", "web", "payments", labels={"app": "web"})
+    story.create("pods", "db", "payments", labels={"app": "db"})
+    start = story.at(1)
+    story.create("networkpolicies", "web-in", "payments", spec={"podSelector": {"matchLabels": {"app": "web"}}},
+                 minutes=5)
+    story.create("networkpolicies", "db-in", "payments", spec={"podSelector": {"matchLabels": {"app": "db"}}})
+    story.patch("networkpolicies", "web-in", "payments", body={"metadata": {"labels": {"owner": "sre"}}})
+    end = story.at(10)
+    ingest(story.events, cluster="c1")
+    selected = report("policy-audit", name="web-only", endpoints={"selector": "app == 'web'"})
+    run = report_run_now(selected, start=start, end=end)
+    assert run.state == ReportRun.SUCCEEDED, run.error
+    events = json.loads(files.read(run.calico_id, "events.json"))
+    assert [(e["verb"], e["objectRef"]["name"]) for e in events] == [("create", "web-in"), ("patch", "web-in")]
+    [row] = read_csv(run)
+    assert row["endpointSelector"] == "app == 'web'" and row["numCreatedPolicies"] == "1"
+
+
+def test_it_says_which_endpoint_selections_it_cannot_apply_yet(db):
+    selected = report("policy-audit", endpoints={"namespaces": {"selector": "team == 'a'"}})
+    run = report_run_now(selected, start=START, end=END)
+    assert run.state == ReportRun.FAILED and "namespaces.selector is not applied" in run.error
