@@ -89,3 +89,15 @@ def test_an_activity_summary_is_for_viewers_who_see_everything(client, scoped_us
     assert client.get("/api/v1/reports").json()["count"] == 0
     answer = client.get(f"/api/v1/reports/{run.calico_id}/download")
     assert answer.status_code == 403 and "cannot be cut" in answer.json()["error"]
+
+
+def test_a_download_is_in_audituis_own_trail(client, admin, audit_run, store):
+    from auditui.access.scope import ViewerScope
+    from auditui.events.store import EventQuery
+
+    client.force_login(admin)
+    client.get(f"/api/v1/reports/{audit_run.calico_id}/download", {"format": "summary.csv"})
+    [event] = store.search(EventQuery(scope=ViewerScope.all(), clusters=("auditui",),
+                                      filters={"resource": "reportdownloads"})).records
+    assert event.name == audit_run.calico_id and event.username == "admin"
+    assert event.raw["requestObject"] == {"formats": ["summary.csv"]}
