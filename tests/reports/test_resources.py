@@ -74,3 +74,18 @@ def test_it_deletes_a_report_and_refuses_to_delete_a_builtin_type(db, apply_text
     assert not GlobalReport.objects.exists()
     with pytest.raises(CommandError, match="built-in"):
         run_command("delete", "globalreporttype", "policy-audit")
+
+
+def test_changes_to_definitions_are_in_audituis_own_trail(db, apply_text, store, django_capture_on_commit_callbacks):
+    from auditui.access.scope import ViewerScope
+    from auditui.events.store import EventQuery
+
+    with django_capture_on_commit_callbacks(execute=True):
+        apply_text(DAILY_AUDIT)
+    with django_capture_on_commit_callbacks(execute=True):
+        run_command("delete", "globalreport", "daily-policy-audit")
+    events = store.search(EventQuery(scope=ViewerScope.all(), clusters=("auditui",),
+                                     filters={"resource": "globalreports"})).records
+    assert sorted(e.verb for e in events) == ["create", "delete"]
+    created = next(e for e in events if e.verb == "create")
+    assert created.raw["responseObject"]["spec"]["schedule"] == "0 0 * * *"
