@@ -65,10 +65,7 @@ def _on_applied_policies(run: ReportRun, endpoints: dict[str, Any], entries: lis
     from reports import in_scope
 
     clusters = sorted({entry["cluster"] for entry in entries})
-    try:
-        applied = in_scope.applied_policies(endpoints, clusters=clusters, start=run.start, end=run.end)
-    except in_scope.UnsupportedSelection as exc:
-        raise NotGenerated(str(exc)) from exc
+    applied = in_scope.applied_policies(endpoints, clusters=clusters, start=run.start, end=run.end)
     return [entry for entry in entries if (entry["cluster"], in_scope.policy_id(entry["event"])) in applied]
 
 

@@ -127,7 +127,21 @@ def test_it_keeps_the_events_of_policies_applied_to_the_selected_endpoints(db, i
     assert row["endpointSelector"] == "app == 'web'" and row["numCreatedPolicies"] == "1"
 
 
-def test_it_says_which_endpoint_selections_it_cannot_apply_yet(db):
-    selected = report("policy-audit", endpoints={"namespaces": {"selector": "team == 'a'"}})
-    run = report_run_now(selected, start=START, end=END)
-    assert run.state == ReportRun.FAILED and "namespaces.selector is not applied" in run.error
+def test_it_selects_endpoints_by_their_namespaces_labels(db, ingest):
+    from tests.state.story import ClusterStory
+
+    story = ClusterStory()
+    story.create("namespaces", "payments", labels={"department": "accounts"})
+    story.create("namespaces", "shop", labels={"department": "sales"})
+    story.create("pods", "web", "payments", labels={"app": "web"})
+    story.create("pods", "front", "shop", labels={"app": "web"})
+    start = story.at(1)
+    story.create("networkpolicies", "pay-in", "payments", spec={"podSelector": {}}, minutes=5)
+    story.create("networkpolicies", "shop-in", "shop", spec={"podSelector": {}})
+    end = story.at(10)
+    ingest(story.events, cluster="c1")
+    selected = report("policy-audit", endpoints={"namespaces": {"selector": "department == 'accounts'"}})
+    run = report_run_now(selected, start=start, end=end)
+    assert run.state == ReportRun.SUCCEEDED, run.error
+    events = json.loads(files.read(run.calico_id, "events.json"))
+    assert [e["objectRef"]["name"] for e in events] == ["pay-in"]
