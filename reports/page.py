@@ -61,6 +61,7 @@ class ReportsPage:
     names: list[str]
     types: list[str]
     definitions: list[dict[str, Any]] = field(default_factory=list)
+    show_definitions: bool = False
     failed: list[ReportRun] = field(default_factory=list)
     count: int = 0
     next_href: str = ""
@@ -144,6 +145,7 @@ def reports_page(*, user: Any, scope: ViewerScope, params: Mapping[str, str]) ->
     if access.can_see_summary(user) and scope.everything:
         page.failed = selectors.failed_runs(filters)
     if user.has_perm("reports.view_globalreport"):
+        page.show_definitions = True
         mine = set(Subscription.objects.filter(user_id=user.pk).values_list("report_id", flat=True))
         page.definitions = [{**_definition(report), "subscribed": report.pk in mine}
                             for report in GlobalReport.objects.order_by("name")]

@@ -76,3 +76,9 @@ def test_subscribe_toggles_and_says_why_it_is_refused(client, admin, scoped_user
     client.force_login(scoped_user)
     page = client.post("/reports/subscribe/morning/", follow=True).content.decode()
     assert "cannot be cut" in page and not report.subscriptions.exists()
+
+
+def test_it_says_when_there_is_nothing_yet(client, admin, db):
+    client.force_login(admin)
+    html = client.get("/reports/").content.decode()
+    assert "No generated reports" in html and "New report" in html
