@@ -31,6 +31,13 @@ app.conf.beat_schedule = {
         "task": "auditui.state.tasks.take_daily_snapshots",
         "schedule": crontab(minute=41, hour=0),
     },
+    # Compliance reports: schedules are stored as data (each GlobalReport's cron); this tick plans
+    # the due intervals and hands out their runs, each claimed atomically by the worker that runs it.
+    "dispatch-due-reports": {"task": "reports.tasks.dispatch_due_reports", "schedule": 60.0},
+    "purge-expired-reports": {
+        "task": "reports.tasks.purge_expired_reports",
+        "schedule": crontab(minute=27, hour=3),
+    },
     # Global alerts: each rule's schedule is data (next_run_at); this tick claims the due ones.
     "evaluate-due-alerts": {"task": "alerts.tasks.evaluate_due_alerts", "schedule": 30.0},
     # Each run is recorded for /status/ (auditui.ops.retention, from the task's signals).

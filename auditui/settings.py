@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "auditui.state",
     "auditui.ops",
     "alerts",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -194,6 +195,20 @@ AUDITUI_POLICY_KINDS = env_list("AUDITUI_POLICY_KINDS", ["default"])
 # StagedKubernetesNetworkPolicy) count as applied to endpoints (Calico's
 # TIGERA_COMPLIANCE_INCLUDE_STAGED_NETWORK_POLICIES).
 AUDITUI_INCLUDE_STAGED_POLICIES = env_bool("AUDITUI_INCLUDE_STAGED_POLICIES", False)
+
+# --- compliance reports ------------------------------------------------------------------
+# Generation of an interval starts this long after it ends, so that late events are in (Calico's
+# TIGERA_COMPLIANCE_JOB_START_DELAY): a Go-style duration, "30m", "1h", "90s", "0s".
+AUDITUI_REPORT_DELAY = env_str("AUDITUI_REPORT_DELAY", "30m")
+# Generated reports' files (under the data directory) are kept this long.
+AUDITUI_REPORT_RETENTION_DAYS = env_int("AUDITUI_REPORT_RETENTION_DAYS", 365)
+# Missed intervals older than this are not generated any more (Calico's IGNORE_UNSTARTED_REPORT_AFTER).
+AUDITUI_REPORT_MAX_CATCH_UP_HOURS = env_int("AUDITUI_REPORT_MAX_CATCH_UP_HOURS", 168)
+# Attempts of one interval before it is failed with the reason (Calico's operator: 6 retries).
+AUDITUI_REPORT_MAX_ATTEMPTS = env_int("AUDITUI_REPORT_MAX_ATTEMPTS", 7)
+# Sections other apps add to the activity summary (reports.sections): dotted paths of callables
+# (start, end) -> {"title", "columns", "rows"} or None, e.g. alerts fired in the interval.
+AUDITUI_SUMMARY_SECTIONS: list[str] = []
 
 # --- Celery ------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")

@@ -23,6 +23,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("endpoints", state_api.EndpointListView.as_view(), name="api-endpoints"),
     path("status", ops_views.StatusView.as_view(), name="api-status"),
     path("", include("alerts.api_urls")),
+    path("", include("reports.urls_api")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # A page for people: sends them to the login page (the schema itself answers 401/403 to API clients).
     path("docs/", login_required(SpectacularSwaggerView.as_view(url_name="schema")), name="swagger-ui"),
@@ -34,6 +35,7 @@ urlpatterns = [
     path("policies/", include("auditui.policies.urls")),
     path("endpoints/", include("auditui.state.urls")),
     path("alerts/", include("alerts.urls")),
+    path("reports/", include("reports.urls")),
     path("api/v1/", include(api_v1)),
     path("healthz", healthz, name="healthz"),
     path("readyz", ops_views.readyz, name="readyz"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
+from auditui.resources.registry import ResourceInvalid
 from auditui.resources.services import UnknownKind, resources_delete
 
 
@@ -17,5 +18,5 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         try:
             self.stdout.write(resources_delete(options["kind"], options["name"]))
-        except (UnknownKind, LookupError) as exc:
+        except (UnknownKind, LookupError, ResourceInvalid) as exc:  # ResourceInvalid: a kind refuses the delete
             raise CommandError(str(exc)) from exc
