@@ -15,3 +15,4 @@ class AlertsConfig(AppConfig):
 
         register(GlobalAlertKind())
         register(GlobalAlertTemplateKind())
+        from alerts import status  # noqa: F401 - registers its /status/ section

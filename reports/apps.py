@@ -19,3 +19,4 @@ class ReportsConfig(AppConfig):
 
         register(GlobalReportKind())
         register(GlobalReportTypeKind())
+        from reports import status  # noqa: F401 - registers its /status/ section
