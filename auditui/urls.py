@@ -7,7 +7,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from auditui.access.forms import LoginForm
 from auditui.events import views as event_views
-from auditui.state import api as state_api
 
 
 def healthz(request):
@@ -18,7 +17,7 @@ api_v1: list[URLPattern | URLResolver] = [
     # Each app lists its own API routes (names stay global: api-events, api-policies, …).
     path("", include("auditui.events.api_urls")),
     path("", include("auditui.policies.api_urls")),
-    path("endpoints", state_api.EndpointListView.as_view(), name="api-endpoints"),
+    path("", include("auditui.state.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # A page for people: sends them to the login page (the schema itself answers 401/403 to API clients).
     path("docs/", login_required(SpectacularSwaggerView.as_view(url_name="schema")), name="swagger-ui"),
