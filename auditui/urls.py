@@ -9,7 +9,6 @@ from auditui.access import views as access_views
 from auditui.access.forms import LoginForm
 from auditui.events import views as event_views
 from auditui.ops import views as ops_views
-from auditui.state import api as state_api
 
 
 def healthz(request):
@@ -20,7 +19,7 @@ api_v1: list[URLPattern | URLResolver] = [
     # Each app lists its own API routes (names stay global: api-events, api-policies, …).
     path("", include("auditui.events.api_urls")),
     path("", include("auditui.policies.api_urls")),
-    path("endpoints", state_api.EndpointListView.as_view(), name="api-endpoints"),
+    path("", include("auditui.state.api_urls")),
     path("status", ops_views.StatusView.as_view(), name="api-status"),
     path("", include("alerts.api_urls")),
     path("", include("reports.urls_api")),

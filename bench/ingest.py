@@ -243,8 +243,8 @@ def measure_node_only(
     store = store_for(url, prefix, "false")
     store.ensure_template()  # for real: it may write to the node (the object-days index's marker)
     bodies: list[bytes] = []
-    send = store._bulk  # the store's own request: the node sees exactly what ingest sends it
-    store._bulk = lambda body: bodies.append(body) or []  # capture instead of sending
+    send = store.transport.bulk  # the store's own request: the node sees exactly what ingest sends it
+    store.transport.bulk = lambda body: bodies.append(body) or []  # capture instead of sending
     ingest_into(store, events, batch_size)
     node_cpu = process_cpu_seconds(node_pid) if node_pid else 0.0
     started = time.perf_counter()

@@ -103,13 +103,13 @@ def test_it_searches_documents_written_before_the_source_field_existed(engine_st
     record = normalize_event(audit_event(name="before"), cluster="c1")
     index = engine_store.index_for(record)
     if engine_store.engine_title == "OpenSearch":
-        engine_store.client.indices.create(index=index, body={"mappings": earlier})
+        engine_store.transport.client.indices.create(index=index, body={"mappings": earlier})
     else:
-        engine_store.client.indices.create(index=index, mappings=earlier)
+        engine_store.transport.client.indices.create(index=index, mappings=earlier)
     document = engine_document.document(record)
     del document["source"]
-    engine_store._bulk(b"\n".join([dumps({"create": {"_index": index, "_id": document["event_id"]}}),
-                                   dumps(document), b""]))
+    engine_store.transport.bulk(b"\n".join([dumps({"create": {"_index": index, "_id": document["event_id"]}}),
+                                            dumps(document), b""]))
 
     # A new auditui writes into that same index: the field is added to its mapping, not refused.
     ingest_events([audit_event(name="after", time=record.time)], cluster="c1", source="cli:root@h:/a.log")

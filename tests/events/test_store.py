@@ -471,7 +471,7 @@ def test_it_pages_on_when_the_point_in_time_is_gone(engine_store):
     pit = decode_cursor(second.next_cursor)[1]
     assert pit  # someone is paging: from the second page on, one snapshot
     _write(engine_store, [audit_event(time=T0 - timedelta(days=1))])  # not in the snapshot
-    engine_store._close_pit(pit)  # as if it had expired
+    engine_store.transport.close_pit(pit)  # as if it had expired
     third = engine_store.search(q, page_size=5, cursor=second.next_cursor)
     assert [len(p.records) for p in (first, second, third)] == [5, 5, 3]
     assert third.next_cursor is None
@@ -484,8 +484,8 @@ def test_it_stops_opening_snapshots_whose_id_cannot_go_in_a_cursor(engine_store,
     _write(engine_store, [audit_event(time=T0 + timedelta(seconds=s)) for s in range(12)])
     monkeypatch.setattr(search_engine, "MAX_PIT_ID", 10)  # as an id over many shards is
     opened = []
-    open_pit = engine_store._open_pit
-    monkeypatch.setattr(engine_store, "_open_pit", lambda target: opened.append(target) or open_pit(target))
+    open_pit = engine_store.transport.open_pit
+    monkeypatch.setattr(engine_store.transport, "open_pit", lambda target: opened.append(target) or open_pit(target))
     q = EventQuery(scope=ALL)
     for _ in range(2):
         first = engine_store.search(q, page_size=5)
@@ -499,8 +499,9 @@ def test_it_counts_clusters_by_searching_until_it_knows_their_names(engine_store
     from auditui.events.store import object_days
 
     _write(engine_store, [audit_event(time=T0)], "c1")
-    engine_store._delete_index(object_days.index_name(engine_store.prefix))  # as a store of an earlier auditui
-    engine_store.object_days = object_days.ObjectDays(engine_store)
+    engine_store.transport.delete_index(object_days.index_name(engine_store.prefix))  # as a store of an earlier auditui
+    engine_store.object_days = object_days.ObjectDays(engine_store.transport, engine_store.layout,
+                                                          replicas=engine_store.config.replicas)
     assert engine_store.object_days.clusters() is None
     assert engine_store.cluster_totals(ALL) == {"c1": 1}
 

@@ -1,4 +1,4 @@
-"""A search engine that cannot answer (auditui/events/store/availability.py and the backends'
+"""A search engine that cannot answer (auditui/events/store/availability.py and the transports'
 ``unavailable_reason``): requests to an address where nothing listens raise ``StoreUnavailable``
 with a short reason; the engines' "not now" answers are told apart from refused requests."""
 
@@ -13,8 +13,8 @@ from auditui.access.scope import ViewerScope
 from auditui.events.normalize import normalize_event
 from auditui.events.store import EventQuery, StoreUnavailable, store_for
 from auditui.events.store.availability import connection_reason
-from auditui.events.store.elasticsearch import ElasticsearchEventStore
-from auditui.events.store.opensearch import OpenSearchEventStore
+from auditui.events.store.elasticsearch import ElasticsearchTransport
+from auditui.events.store.opensearch import OpenSearchTransport
 from tests.factories import audit_event
 from tests.services import closed_port
 
@@ -34,7 +34,7 @@ def test_it_says_an_engine_where_nothing_listens_cannot_be_reached(engine, title
 
 
 def test_it_tells_not_now_answers_from_refused_requests_on_opensearch():
-    reason = OpenSearchEventStore.unavailable_reason
+    reason = OpenSearchTransport.unavailable_reason
     assert reason(opensearchpy.TransportError(503, "cluster_block_exception", {})) == "is not ready (HTTP 503)"
     assert "credentials" in reason(opensearchpy.AuthenticationException(401, "unauthorized", {}))
     assert "overloaded" in reason(opensearchpy.TransportError(429, "rejected", {}))
@@ -53,7 +53,7 @@ def _api_error(status: int) -> elasticsearch.ApiError:
 
 
 def test_it_tells_not_now_answers_from_refused_requests_on_elasticsearch():
-    reason = ElasticsearchEventStore.unavailable_reason
+    reason = ElasticsearchTransport.unavailable_reason
     assert reason(_api_error(503)) == "is not ready (HTTP 503)"
     assert "HTTP 403" in reason(_api_error(403))
     assert reason(_api_error(400)) is None

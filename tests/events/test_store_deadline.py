@@ -169,7 +169,7 @@ def test_the_engine_stops_a_slow_search_at_the_deadline(engine_store):
     engine_store.write([_record(now - timedelta(seconds=i)) for i in range(3000)])
     started = time.perf_counter()
     with limit(0.5), pytest.raises(QueryTimeout):
-        engine_store._search(engine_store.pattern, {"query": SLOW_SCRIPT, "size": 1})
+        engine_store.transport.search(engine_store.pattern, {"query": SLOW_SCRIPT, "size": 1})
     assert time.perf_counter() - started < 1.5  # unlimited, it takes about 2 s here
 
 

@@ -41,7 +41,7 @@ def monthly(request):
 
 
 def _event_indices(store) -> list[str]:
-    return sorted(name for name in store._indices(store.pattern))
+    return sorted(name for name in store.transport.indices(store.pattern))
 
 
 def test_it_writes_one_index_per_cluster_and_month(monthly):

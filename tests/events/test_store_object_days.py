@@ -66,8 +66,8 @@ def test_it_reads_a_history_whose_days_do_not_fit_in_one_request_a_request_at_a_
     _write(year, [_policy_event(day, verb="update") for day in (41, 42, 43, 299)])
     monkeypatch.setattr(search_engine, "MAX_TARGET_CHARS", 120)  # two or three days a request
     searched = []
-    search = year._search
-    monkeypatch.setattr(year, "_search", lambda target, body: searched.append(target) or search(target, body))
+    search = year.transport.search
+    monkeypatch.setattr(year.transport, "search", lambda target, body: searched.append(target) or search(target, body))
     history = year.history(EventQuery(scope=ALL), DENY_ALL)
     assert [r.time.date() for r in history] == sorted(r.time.date() for r in history)
     assert [(T0.date() + timedelta(days=d)) for d in (0, 40, 41, 42, 43, 299, 300)] == [r.time.date() for r in history]
@@ -102,8 +102,8 @@ def test_it_asks_every_index_until_an_older_store_is_indexed_then_only_the_objec
     from django.core.management import call_command
 
     # A store written before the index existed: events, and no object-days index at all.
-    year._delete_index(od.index_name(year.prefix))
-    year.object_days = od.ObjectDays(year)
+    year.transport.delete_index(od.index_name(year.prefix))
+    year.object_days = od.ObjectDays(year.transport, year.layout, replicas=year.config.replicas)
     assert year.read_target(EventQuery(scope=ALL), obj=DENY_ALL) == f"{year.prefix}-c1-*"
     assert len(year.history(EventQuery(scope=ALL), DENY_ALL)) == 3
     # Writes go on adding their own days meanwhile; they do not make the index complete.
@@ -124,12 +124,12 @@ def test_it_asks_every_index_until_an_older_store_is_indexed_then_only_the_objec
     call_command("index_objects")
     assert "nothing to do" in capsys.readouterr().out
     # Another process finds the marker the backfill left.
-    assert od.ObjectDays(year).ready()
+    assert od.ObjectDays(year.transport, year.layout, replicas=year.config.replicas).ready()
 
 
 def test_it_reports_how_far_indexing_an_older_store_got(year):
-    year._delete_index(od.index_name(year.prefix))
-    year.object_days = od.ObjectDays(year)
+    year.transport.delete_index(od.index_name(year.prefix))
+    year.object_days = od.ObjectDays(year.transport, year.layout, replicas=year.config.replicas)
     seen: list[int] = []
     written = year.index_objects(progress=seen.append)
     assert written == 28 and seen == sorted(seen) and seen[-1] == written  # 3 + 12 + 12 in c1, 1 in c2

@@ -1,6 +1,6 @@
 """Telling a search engine that cannot answer just now from one that refused a request.
 
-Every request a backend sends goes through ``reachable``: a connection that fails or times out,
+Every request a transport sends (``transport.py``) goes through ``reachable``: a connection that fails or times out,
 or an answer that says "not now" (overloaded, not ready, no credentials that work), becomes
 ``StoreUnavailable`` with a short reason and the engine's address (never its credentials), so
 that pages and the API can say so (503) and the ingest paths can ask to be retried. Anything
@@ -47,8 +47,8 @@ def status_reason(status: object) -> str | None:
 
 
 def reachable(method: F) -> F:
-    """Make a backend's request method raise ``StoreUnavailable`` when the engine cannot answer
-    (the backend's ``unavailable_reason`` says which failures those are)."""
+    """Make a transport's request method raise ``StoreUnavailable`` when the engine cannot answer
+    (the transport's ``unavailable_reason`` says which failures those are)."""
 
     @functools.wraps(method)
     def wrapper(self, *args: Any, **kwargs: Any) -> Any:

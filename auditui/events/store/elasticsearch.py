@@ -14,14 +14,10 @@ from elasticsearch import ApiError, ConnectionError, ConnectionTimeout, Elastics
 from auditui.events.store import deadline
 from auditui.events.store.availability import connection_reason, reachable, status_reason
 from auditui.events.store.bodies import PIT_KEEP_ALIVE
+from auditui.events.store.bulk import BULK_FILTER_PATH
 from auditui.events.store.engine_config import EngineConfig
-from auditui.events.store.search_engine import (
-    BULK_FILTER_PATH,
-    CLIENT_GRACE_S,
-    PitGone,
-    SearchEngineError,
-    SearchEngineStore,
-)
+from auditui.events.store.search_engine import SearchEngineStore
+from auditui.events.store.transport import CLIENT_GRACE_S, PitGone, SearchEngineError, Transport
 
 
 def client_for(config: EngineConfig) -> Elasticsearch:
@@ -35,11 +31,11 @@ def client_for(config: EngineConfig) -> Elasticsearch:
     return Elasticsearch(hosts=[config.url], **options)
 
 
-class ElasticsearchEventStore(SearchEngineStore):
+class ElasticsearchTransport(Transport):
     engine_title = "Elasticsearch"
 
-    def __init__(self, config: EngineConfig, *, prefix: str, refresh: str = "false") -> None:
-        super().__init__(config, prefix=prefix, refresh=refresh)
+    def __init__(self, config: EngineConfig, *, write_refresh: str = "false") -> None:
+        super().__init__(config, write_refresh=write_refresh)
         self.client = client_for(config)
 
     @staticmethod
@@ -53,22 +49,22 @@ class ElasticsearchEventStore(SearchEngineStore):
         return None
 
     @reachable
-    def _bulk(self, body: bytes) -> list[dict]:
+    def bulk(self, body: bytes) -> list[dict]:
         try:
             return self.client.bulk(
-                operations=body, refresh=self.refresh, filter_path=BULK_FILTER_PATH
+                operations=body, refresh=self.write_refresh, filter_path=BULK_FILTER_PATH
             )["items"]
         except ApiError as exc:
             raise SearchEngineError(f"bulk write failed: {exc}") from exc
 
     @reachable
-    def _search(self, index: str | None, body: dict) -> dict:
+    def search(self, index: str | None, body: dict) -> dict:
         left = deadline.engine_time_left()
         body = deadline.with_engine_timeout(body, left)
         return deadline.check_engine_response(self._limited(left).search(index=index, body=body).body)
 
     @reachable
-    def _count(self, index: str, body: dict) -> int:
+    def count(self, index: str, body: dict) -> int:
         return self._limited(deadline.engine_time_left()).count(index=index, body=body)["count"]
 
     def _limited(self, left: float | None) -> Elasticsearch:
@@ -77,20 +73,20 @@ class ElasticsearchEventStore(SearchEngineStore):
         return self.client if left is None else self.client.options(request_timeout=left + CLIENT_GRACE_S)
 
     @reachable
-    def _put_template(self, name: str, body: dict) -> None:
+    def put_template(self, name: str, body: dict) -> None:
         self.client.indices.put_index_template(name=name, body=body)
 
     @reachable
-    def _delete_template(self, name: str) -> None:
+    def delete_template(self, name: str) -> None:
         with contextlib.suppress(NotFoundError):
             self.client.indices.delete_index_template(name=name)
 
     @reachable
-    def _open_pit(self, index: str) -> str:
+    def open_pit(self, index: str) -> str:
         return self.client.open_point_in_time(index=index, keep_alive=PIT_KEEP_ALIVE)["id"]
 
     @reachable
-    def _search_pit(self, body: dict) -> dict:
+    def search_pit(self, body: dict) -> dict:
         try:
             left = deadline.engine_time_left()
             body = deadline.with_engine_timeout(body, left)
@@ -99,32 +95,37 @@ class ElasticsearchEventStore(SearchEngineStore):
             raise PitGone from exc
 
     @reachable
-    def _close_pit(self, pit: str) -> None:
+    def close_pit(self, pit: str) -> None:
         self.client.close_point_in_time(id=pit)
 
     @reachable
-    def _indices(self, pattern: str) -> list[str]:
+    def indices(self, pattern: str) -> list[str]:
         rows = self.client.cat.indices(index=pattern, format="json", h="index")
         return [row["index"] for row in rows.body]
 
     @reachable
-    def _delete_index(self, name: str) -> None:
+    def delete_index(self, name: str) -> None:
         self.client.indices.delete(index=name, ignore_unavailable=True)
 
     @reachable
-    def _delete_by_query(self, index: str, body: dict) -> int:
+    def delete_by_query(self, index: str, body: dict) -> int:
         return self.client.delete_by_query(index=index, body=body, refresh=True, conflicts="proceed")["deleted"]
 
     @reachable
-    def _doc_counts(self, pattern: str) -> dict[str, int]:
+    def doc_counts(self, pattern: str) -> dict[str, int]:
         stats = self.client.indices.stats(index=pattern, metric="docs",
                                           filter_path="indices.*.primaries.docs.count").body
         return {name: entry["primaries"]["docs"]["count"] for name, entry in stats.get("indices", {}).items()}
 
     @reachable
-    def _put_mapping(self, index: str, body: dict) -> None:
+    def put_mapping(self, index: str, body: dict) -> None:
         self.client.indices.put_mapping(index=index, properties=body["properties"])
 
     @reachable
-    def _refresh(self, index: str) -> None:
+    def refresh(self, index: str) -> None:
         self.client.indices.refresh(index=index, allow_no_indices=True)
+
+
+class ElasticsearchEventStore(SearchEngineStore):
+    def __init__(self, config: EngineConfig, *, prefix: str, refresh: str = "false") -> None:
+        super().__init__(ElasticsearchTransport(config, write_refresh=refresh), prefix=prefix)

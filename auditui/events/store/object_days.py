@@ -24,7 +24,7 @@ import hashlib
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 
@@ -32,9 +32,7 @@ from auditui.events.normalize import AuditRecord
 from auditui.events.store.base import EventQuery, ObjectRef
 from auditui.events.store.bodies import TEMPLATE_PRIORITY
 from auditui.events.store.layout import Layout, day_bounds, safe_cluster
-
-if TYPE_CHECKING:
-    from auditui.events.store.search_engine import SearchEngineStore
+from auditui.events.store.transport import SearchEngineError, Transport
 
 KEY_FIELDS = ("cluster", "api_group", "resource", "namespace", "name")
 # Keys of events without a name end with their verb.
@@ -225,7 +223,8 @@ def purge_body(cutoff_day: date) -> dict:
 
 class ObjectDays:
     """A search-engine store's object-days index: what it adds to writes, the targets it gives
-    reads, and its upkeep. Sends through the store's own transport."""
+    reads, and its upkeep. Sends through the store's own transport; ``layout`` is the store's,
+    whose prefix names the index and the events' indices."""
 
     # A read's lookup of an object's days is remembered this long (other processes' writes of a
     # new day show up within it, as events show up within the indices' refresh interval); this
@@ -233,10 +232,13 @@ class ObjectDays:
     CACHE_SECONDS = 5.0
     RECHECK_SECONDS = 60.0
 
-    def __init__(self, store: SearchEngineStore) -> None:
-        self.store = store
-        self.index = index_name(store.prefix)
-        self.writer = Writer(store.prefix)
+    def __init__(self, transport: Transport, layout: Layout, *, replicas: int | None) -> None:
+        self.transport = transport
+        self.layout = layout
+        self.prefix = layout.prefix
+        self.replicas = replicas
+        self.index = index_name(self.prefix)
+        self.writer = Writer(self.prefix)
         self._complete = False
         self._recheck_at = 0.0
         self._cache: dict[tuple, tuple[float, list[date] | None]] = {}
@@ -245,11 +247,10 @@ class ObjectDays:
     def put_template(self, *, has_events: bool) -> None:
         """Its template; on a store without events yet (no event index), the summary is complete
         from the start."""
-        store = self.store
-        store._put_template(self.index, template_body(store.prefix, replicas=store.config.replicas))
+        self.transport.put_template(self.index, template_body(self.prefix, replicas=self.replicas))
         if not has_events:
-            self._send(complete_lines(store.prefix))
-            store._refresh(self.index)
+            self._send(complete_lines(self.prefix))
+            self.transport.refresh(self.index)
 
     def lines(self, records: Sequence[AuditRecord]) -> list[bytes]:
         lines = self.writer.lines(records)
@@ -258,9 +259,7 @@ class ObjectDays:
         return lines
 
     def _send(self, lines: list[bytes]) -> None:
-        from auditui.events.store.search_engine import SearchEngineError
-
-        items = self.store._bulk(b"\n".join([*lines, b""]))
+        items = self.transport.bulk(b"\n".join([*lines, b""]))
         failed = [item for item in items if next(iter(item.values())).get("status", 500) not in (200, 201, 409)]
         if failed:
             raise SearchEngineError(f"the object-days index refused {len(failed)} entries; first: {failed[0]}")
@@ -271,7 +270,7 @@ class ObjectDays:
         until it does."""
         if not self._complete and time.monotonic() >= self._recheck_at:
             self._recheck_at = time.monotonic() + self.RECHECK_SECONDS
-            response = self.store._search(self.index + "*", complete_body())
+            response = self.transport.search(self.index + "*", complete_body())
             self._complete = response["hits"]["total"]["value"] > 0
         return self._complete
 
@@ -284,7 +283,7 @@ class ObjectDays:
         cached = self._cache.get(cache_key)
         if cached is not None and cached[0] > now:
             return cached[1]
-        found = days_from(self.store._search(self.index, days_body(key)))
+        found = days_from(self.transport.search(self.index, days_body(key)))
         if len(self._cache) > 1024:
             self._cache.clear()
         self._cache[cache_key] = (now + self.CACHE_SECONDS, found)
@@ -296,13 +295,13 @@ class ObjectDays:
         the one its filters name in its single cluster); None when it names none, or the days
         are not known."""
         found = self._days_in_range(q, clusters, obj)
-        return target(self.store.layout, found[0], found[1], max_chars) if found is not None else None
+        return target(self.layout, found[0], found[1], max_chars) if found is not None else None
 
     def chunks_for(self, q: EventQuery, obj: ObjectRef, *, max_chars: int) -> list[str] | None:
         """Like ``target_for``, as targets of at most ``max_chars`` each, oldest days first (for
         reads of every event in order, which can read them one after the other)."""
         found = self._days_in_range(q, (obj.cluster,), obj)
-        return chunks(self.store.layout, found[0], found[1], max_chars) if found is not None else None
+        return chunks(self.layout, found[0], found[1], max_chars) if found is not None else None
 
     def _days_in_range(self, q: EventQuery, clusters: tuple[str, ...],
                        obj: ObjectRef | None) -> tuple[str, list[date]] | None:
@@ -324,7 +323,7 @@ class ObjectDays:
         if not self.ready():
             return None
         body = {"size": 0, "aggs": {"clusters": {"terms": {"field": "cluster", "size": MAX_CLUSTERS}}}}
-        clusters = self.store._search(self.index, body).get("aggregations", {}).get("clusters", {})
+        clusters = self.transport.search(self.index, body).get("aggregations", {}).get("clusters", {})
         if clusters.get("sum_other_doc_count"):
             return None
         return [bucket["key"] for bucket in clusters.get("buckets", [])]
@@ -332,39 +331,39 @@ class ObjectDays:
     # --- upkeep ---------------------------------------------------------------------------
     def backfill(self, page: int = 1000, progress: Callable[[int], None] | None = None) -> int:
         """Index the days of every event stored, then mark the summary complete; the entries
-        sent (0 when it already was). For stores written before the summary existed."""
+        sent (0 when it already was). For stores written before the summary existed; the store
+        puts its templates in place first (``SearchEngineStore.index_objects``)."""
         if self.ready():
             return 0
-        store = self.store
-        store.ensure_template()
-        store._refresh(store.pattern)
+        events = f"{self.prefix}-*"
+        self.transport.refresh(events)
         sent = 0
         for nameless in (False, True):
             after = None
             while True:
                 body = backfill_body(after, page, nameless=nameless)
-                groups = store._search(store.pattern, body).get("aggregations", {}).get("keys")
+                groups = self.transport.search(events, body).get("aggregations", {}).get("keys")
                 if not groups or not groups["buckets"]:
                     break
-                self._send(backfill_lines(groups["buckets"], store.prefix))
+                self._send(backfill_lines(groups["buckets"], self.prefix))
                 sent += len(groups["buckets"])
                 if progress is not None:
                     progress(sent)
                 after = groups.get("after_key")
                 if not after or len(groups["buckets"]) < page:
                     break
-        self._send(complete_lines(store.prefix))
-        store._refresh(self.index)
+        self._send(complete_lines(self.prefix))
+        self.transport.refresh(self.index)
         self._complete = True
         return sent
 
     def purge(self, cutoff_day: date) -> None:
-        self.store._delete_by_query(self.index + "*", purge_body(cutoff_day))
+        self.transport.delete_by_query(self.index + "*", purge_body(cutoff_day))
         self._cache.clear()
 
     def drop(self) -> None:
-        self.store._delete_index(self.index)
-        self.store._delete_template(self.index)
+        self.transport.delete_index(self.index)
+        self.transport.delete_template(self.index)
         self.writer.forget()
         self._complete, self._recheck_at = False, 0.0
         self._cache.clear()

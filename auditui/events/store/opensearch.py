@@ -14,14 +14,10 @@ from opensearchpy import ConnectionError, ConnectionTimeout, NotFoundError, Open
 from auditui.events.store import deadline
 from auditui.events.store.availability import connection_reason, reachable, status_reason
 from auditui.events.store.bodies import PIT_KEEP_ALIVE
+from auditui.events.store.bulk import BULK_FILTER_PATH
 from auditui.events.store.engine_config import EngineConfig
-from auditui.events.store.search_engine import (
-    BULK_FILTER_PATH,
-    CLIENT_GRACE_S,
-    PitGone,
-    SearchEngineError,
-    SearchEngineStore,
-)
+from auditui.events.store.search_engine import SearchEngineStore
+from auditui.events.store.transport import CLIENT_GRACE_S, PitGone, SearchEngineError, Transport
 
 
 def client_for(config: EngineConfig) -> OpenSearch:
@@ -46,11 +42,11 @@ def _limits(left: float | None) -> dict:
     return {"request_timeout": left + CLIENT_GRACE_S, "cancel_after_time_interval": deadline.engine_duration(left)}
 
 
-class OpenSearchEventStore(SearchEngineStore):
+class OpenSearchTransport(Transport):
     engine_title = "OpenSearch"
 
-    def __init__(self, config: EngineConfig, *, prefix: str, refresh: str = "false") -> None:
-        super().__init__(config, prefix=prefix, refresh=refresh)
+    def __init__(self, config: EngineConfig, *, write_refresh: str = "false") -> None:
+        super().__init__(config, write_refresh=write_refresh)
         self.client = client_for(config)
 
     @staticmethod
@@ -62,10 +58,10 @@ class OpenSearchEventStore(SearchEngineStore):
         return None
 
     @reachable
-    def _bulk(self, body: bytes) -> list[dict]:
+    def bulk(self, body: bytes) -> list[dict]:
         try:
             return self.client.bulk(
-                body=body, params={"refresh": self.refresh, "filter_path": BULK_FILTER_PATH}
+                body=body, params={"refresh": self.write_refresh, "filter_path": BULK_FILTER_PATH}
             )["items"]
         except ConnectionError:
             raise  # not a refusal: the engine cannot be reached (``reachable`` says so)
@@ -73,32 +69,32 @@ class OpenSearchEventStore(SearchEngineStore):
             raise SearchEngineError(f"bulk write failed: {exc}") from exc
 
     @reachable
-    def _search(self, index: str | None, body: dict) -> dict:
+    def search(self, index: str | None, body: dict) -> dict:
         left = deadline.engine_time_left()
         body = deadline.with_engine_timeout(body, left)
         return deadline.check_engine_response(self.client.search(index=index, body=body, params=_limits(left)))
 
     @reachable
-    def _count(self, index: str, body: dict) -> int:
+    def count(self, index: str, body: dict) -> int:
         left = deadline.engine_time_left()
         params = {} if left is None else {"request_timeout": left + CLIENT_GRACE_S}
         return self.client.count(index=index, body=body, params=params)["count"]
 
     @reachable
-    def _put_template(self, name: str, body: dict) -> None:
+    def put_template(self, name: str, body: dict) -> None:
         self.client.indices.put_index_template(name=name, body=body)
 
     @reachable
-    def _delete_template(self, name: str) -> None:
+    def delete_template(self, name: str) -> None:
         with contextlib.suppress(NotFoundError):
             self.client.indices.delete_index_template(name=name)
 
     @reachable
-    def _open_pit(self, index: str) -> str:
+    def open_pit(self, index: str) -> str:
         return self.client.create_pit(index=index, params={"keep_alive": PIT_KEEP_ALIVE})["pit_id"]
 
     @reachable
-    def _search_pit(self, body: dict) -> dict:
+    def search_pit(self, body: dict) -> dict:
         try:
             left = deadline.engine_time_left()
             body = deadline.with_engine_timeout(body, left)
@@ -107,33 +103,38 @@ class OpenSearchEventStore(SearchEngineStore):
             raise PitGone from exc
 
     @reachable
-    def _close_pit(self, pit: str) -> None:
+    def close_pit(self, pit: str) -> None:
         self.client.delete_pit(body={"pit_id": [pit]})
 
     @reachable
-    def _indices(self, pattern: str) -> list[str]:
+    def indices(self, pattern: str) -> list[str]:
         rows = self.client.cat.indices(index=pattern, params={"format": "json", "h": "index"})
         return [row["index"] for row in rows]
 
     @reachable
-    def _delete_index(self, name: str) -> None:
+    def delete_index(self, name: str) -> None:
         self.client.indices.delete(index=name, params={"ignore_unavailable": "true"})
 
     @reachable
-    def _delete_by_query(self, index: str, body: dict) -> int:
+    def delete_by_query(self, index: str, body: dict) -> int:
         params = {"refresh": "true", "conflicts": "proceed"}
         return self.client.delete_by_query(index=index, body=body, params=params)["deleted"]
 
     @reachable
-    def _doc_counts(self, pattern: str) -> dict[str, int]:
+    def doc_counts(self, pattern: str) -> dict[str, int]:
         stats = self.client.indices.stats(
             index=pattern, metric="docs", params={"filter_path": "indices.*.primaries.docs.count"})
         return {name: entry["primaries"]["docs"]["count"] for name, entry in stats.get("indices", {}).items()}
 
     @reachable
-    def _put_mapping(self, index: str, body: dict) -> None:
+    def put_mapping(self, index: str, body: dict) -> None:
         self.client.indices.put_mapping(index=index, body=body)
 
     @reachable
-    def _refresh(self, index: str) -> None:
+    def refresh(self, index: str) -> None:
         self.client.indices.refresh(index=index, params={"allow_no_indices": "true"})
+
+
+class OpenSearchEventStore(SearchEngineStore):
+    def __init__(self, config: EngineConfig, *, prefix: str, refresh: str = "false") -> None:
+        super().__init__(OpenSearchTransport(config, write_refresh=refresh), prefix=prefix)

@@ -1,6 +1,6 @@
 """What the OpenSearch and Elasticsearch event stores share: index layout, the store logic (and,
 in ``bodies.py``, the request bodies). A backend (``opensearch.py``, ``elasticsearch.py``) only
-says how to send them.
+says how to send them: its ``Transport`` (``transport.py``), which the object-days index uses too.
 
 Layout. One index per cluster and UTC day, ``<prefix>-<cluster>-YYYY.MM.DD`` (the cluster name
 lower-cased, characters an index name cannot hold replaced, and then a hash of the real name so
@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import contextlib
 import time
-from abc import abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -76,18 +75,15 @@ from auditui.events.store.bodies import (
     template_body,
     time_floor_body,
 )
-from auditui.events.store.bulk import (  # noqa: F401 - BULK_FILTER_PATH: the backends' import
+from auditui.events.store.bulk import (
     BULK_CHUNK,
-    BULK_FILTER_PATH,
     BULKS_IN_FLIGHT,
     BulkChunk,
     BulkOutcome,
     advice,
     bulk_chunk,
-    dumps,
     refresh_targets,
 )
-from auditui.events.store.engine_config import EngineConfig
 from auditui.events.store.engine_cursor import SORT_VALUES, decode_cursor, encode_cursor
 from auditui.events.store.layout import (
     IndexList,
@@ -98,6 +94,7 @@ from auditui.events.store.layout import (
     is_unsafe_prefix,
     safe_cluster,
 )
+from auditui.events.store.transport import PitGone, SearchEngineError, Transport
 
 HISTORY_PAGE = 1000
 # A point-in-time id grows with the shards it covers; past this it is not put in a cursor.
@@ -107,20 +104,10 @@ MAX_PIT_ID = 2048
 MAX_INDEX_PATTERNS = 31
 # The index list is part of the request line, which the node caps (4 KB by default).
 MAX_TARGET_CHARS = 2000
-# How much longer than a read's time limit the client waits, for the node's own "timed out".
-CLIENT_GRACE_S = 1.0
 # Reads of one object over more days than this ask the object-days index which days to read.
 OBJECT_DAYS_BEYOND = 2
 # Where a page's last time is looked for first, back from the newest time a hit can have.
 FLOOR_LOOKBACK = (timedelta(days=1), timedelta(days=7))
-
-
-class SearchEngineError(StoreUnavailable):
-    """The search engine refused a write or a request that should have worked; says why."""
-
-
-class PitGone(Exception):
-    """The point in time named by a cursor expired or was closed."""
 
 
 def _metric_value(metric: str, bucket: dict) -> float | int | None:
@@ -138,81 +125,35 @@ def _group_order(group: GroupCount) -> tuple:
 
 
 class SearchEngineStore(EventStore):
-    """The EventStore on a search engine; subclasses implement the ``_``-prefixed transport."""
+    """The EventStore on a search engine; a subclass per engine gives it its ``Transport``."""
 
     # Several bulk requests per write, so that the node indexes one while the next is built
     # (a write of one chunk would leave one side idle while the other works).
     write_batch_size = 5 * BULK_CHUNK
 
-    def __init__(self, config: EngineConfig, *, prefix: str, refresh: str = "false") -> None:
+    def __init__(self, transport: Transport, *, prefix: str) -> None:
         if is_unsafe_prefix(prefix):
             raise ValueError(f"index prefix {prefix!r}: lower-case letters, digits, '_', '-' and '.' only")
-        if refresh not in ("true", "false", "wait_for"):
-            raise ValueError(f"index refresh {refresh!r}: true, false or wait_for")
-        self.config = config
+        self.transport = transport
+        self.config = transport.config
         self.prefix = prefix
-        self.refresh = refresh
         self.pattern = f"{prefix}-*"
-        self.layout = Layout(prefix, config.index_period)
+        self.layout = Layout(prefix, self.config.index_period)
         self._template_ready = False
         self._index_names: dict[tuple[str, date], str] = {}
         self.index_list = IndexList(prefix, self._listed_indices)
-        self.object_days = object_days.ObjectDays(self)
+        self.object_days = object_days.ObjectDays(transport, self.layout, replicas=self.config.replicas)
         # Targets whose point-in-time id is too long for a cursor (their shards are many).
         self._pit_too_long: set[str] = set()
 
-    # --- the transport, per client library ---------------------------------------------------
-    engine_title = "search engine"
+    @property
+    def engine_title(self) -> str:
+        return self.transport.engine_title
 
-    @staticmethod
-    @abstractmethod
-    def unavailable_reason(exc: Exception) -> str | None:
-        """Why a failed request means the engine cannot answer now (``availability.reachable``)."""
-
-    @abstractmethod
-    def _bulk(self, body: bytes) -> list[dict]:
-        """Send a bulk request (NDJSON) with ``self.refresh``; the response items."""
-
-    @abstractmethod
-    def _search(self, index: str | None, body: dict) -> dict: ...
-
-    @abstractmethod
-    def _count(self, index: str, body: dict) -> int: ...
-
-    @abstractmethod
-    def _put_template(self, name: str, body: dict) -> None: ...
-
-    @abstractmethod
-    def _open_pit(self, index: str) -> str: ...
-
-    @abstractmethod
-    def _search_pit(self, body: dict) -> dict:
-        """A search that carries a point in time; raises ``PitGone`` when it expired."""
-
-    @abstractmethod
-    def _close_pit(self, pit: str) -> None: ...
-
-    @abstractmethod
-    def _indices(self, pattern: str) -> list[str]: ...
-
-    @abstractmethod
-    def _delete_index(self, name: str) -> None: ...
-
-    @abstractmethod
-    def _delete_by_query(self, index: str, body: dict) -> int: ...
-
-    @abstractmethod
-    def _refresh(self, index: str) -> None: ...
-
-    @abstractmethod
-    def _put_mapping(self, index: str, body: dict) -> None: ...
-
-    @abstractmethod
-    def _delete_template(self, name: str) -> None: ...
-
-    @abstractmethod
-    def _doc_counts(self, pattern: str) -> dict[str, int]:
-        """Each index's number of documents (primaries), from the index statistics."""
+    @property
+    def refresh(self) -> str:
+        """What writes pass as ``refresh`` (``AUDITUI_INDEX_REFRESH``)."""
+        return self.transport.write_refresh
 
     # --- layout --------------------------------------------------------------------------
     def index_for(self, record: AuditRecord) -> str:
@@ -277,7 +218,7 @@ class SearchEngineStore(EventStore):
 
     def _listed_indices(self) -> list[str]:
         """This prefix's indices; refuses to go on when its reads would miss some."""
-        names = self._indices(self.pattern)
+        names = self.transport.indices(self.pattern)
         unreadable = self.layout.unreadable(names)
         if unreadable:
             raise StoreUnavailable(
@@ -291,7 +232,7 @@ class SearchEngineStore(EventStore):
             existing = self._listed_indices()  # before writing anything, as reads would
             body = template_body(self.prefix, shards=self.config.shards, replicas=self.config.replicas)
             try:
-                self._put_template(self.prefix, body)
+                self.transport.put_template(self.prefix, body)
             except Exception as exc:
                 remedy = advice(str(exc))
                 if not remedy:
@@ -302,15 +243,15 @@ class SearchEngineStore(EventStore):
             if existing:
                 # Indices created from an earlier template lack the fields added since, and their
                 # mapping is strict: add them (adding a field to a mapping is always allowed).
-                self._put_mapping(self.pattern, {"properties": {name: engine_mapping.MAPPINGS["properties"][name]
-                                                                for name in engine_mapping.LATER_FIELDS}})
+                later = {name: engine_mapping.MAPPINGS["properties"][name] for name in engine_mapping.LATER_FIELDS}
+                self.transport.put_mapping(self.pattern, {"properties": later})
             self._template_ready = True
 
     def drop_everything(self) -> None:
         """Delete this prefix's indices and template (tests, and uninstalling)."""
-        for name in self._indices(self.pattern):
-            self._delete_index(name)
-        self._delete_template(self.prefix)
+        for name in self.transport.indices(self.pattern):
+            self.transport.delete_index(name)
+        self.transport.delete_template(self.prefix)
         self.object_days.drop()
         self._template_ready = False
 
@@ -327,7 +268,7 @@ class SearchEngineStore(EventStore):
             chunk = self._bulk_chunk(records[start:start + BULK_CHUNK], start)
             if len(pending) >= BULKS_IN_FLIGHT:
                 outcome.add(*self._bulk_done(pending.pop(0)))
-            pending.append((self._sender.submit(self._bulk, chunk.body), chunk))
+            pending.append((self._sender.submit(self.transport.bulk, chunk.body), chunk))
         for sent in pending:
             outcome.add(*self._bulk_done(sent))
         if outcome.errors:
@@ -356,33 +297,36 @@ class SearchEngineStore(EventStore):
         if self.refresh != "false":
             return  # every write already waited for (or forced) its refresh
         for target in refresh_targets(sorted(set(written))):
-            self._refresh(target)
+            self.transport.refresh(target)
 
     @cached_property
     def _sender(self) -> ThreadPoolExecutor:
         return ThreadPoolExecutor(max_workers=BULKS_IN_FLIGHT, thread_name_prefix="auditui-bulk")
 
     def purge(self, *, before: datetime) -> int:
-        self._refresh(self.pattern)
+        self.transport.refresh(self.pattern)
         cutoff_day = before.astimezone(UTC).date()
         partial = before.astimezone(UTC) > datetime.combine(cutoff_day, datetime.min.time(), tzinfo=UTC)
         deleted = 0
-        for name in sorted(self._indices(self.pattern)):
+        for name in sorted(self.transport.indices(self.pattern)):
             span = index_span(name)
             if span is None:
                 continue
             first, last = span
             if last < cutoff_day:
-                deleted += self._count(name, count_body(dsl.MATCH_ALL))
-                self._delete_index(name)
+                deleted += self.transport.count(name, count_body(dsl.MATCH_ALL))
+                self.transport.delete_index(name)
             elif first < cutoff_day or (first == cutoff_day and partial):
                 # A month that is partly past retention, or the cutoff's own day.
                 query = {"range": {"time_us": {"lt": dsl.micros(before)}}}
-                deleted += self._delete_by_query(name, count_body(query))
+                deleted += self.transport.delete_by_query(name, count_body(query))
         self.object_days.purge(cutoff_day)
         return deleted
 
     def index_objects(self, progress: Callable[[int], None] | None = None) -> int:
+        if self.object_days.ready():
+            return 0
+        self.ensure_template()  # the object-days index's template too
         return self.object_days.backfill(progress=progress)
 
     def cluster_totals(self, scope: ViewerScope) -> dict[str, int]:
@@ -394,7 +338,7 @@ class SearchEngineStore(EventStore):
             return super().cluster_totals(scope)
         by_index_name = {safe_cluster(name): name for name in names}
         totals: dict[str, int] = {}
-        for index, count in self._doc_counts(self.pattern).items():
+        for index, count in self.transport.doc_counts(self.pattern).items():
             name = by_index_name.get(index_cluster(self.prefix, index))
             if name is None:
                 return super().cluster_totals(scope)  # an index of a cluster it does not know
@@ -442,7 +386,7 @@ class SearchEngineStore(EventStore):
             query = dsl.all_of([query, {"range": {"time_us": {"gte": floor}}}])
             target = self.read_target(replace(q, start=dsl.from_micros(floor)))
         body = search_body(query, size=page_size + 1, search_after=after, pit=pit, source=source)
-        return self._search_pit(body) if pit else self._search(target, body)
+        return self.transport.search_pit(body) if pit else self.transport.search(target, body)
 
     def _time_floor(self, q: EventQuery, query: dict, pit: str | None, after: list | None,
                     size: int) -> tuple[int | None, str | None]:
@@ -464,11 +408,11 @@ class SearchEngineStore(EventStore):
             window = dsl.all_of([query, {"range": {"time_us": bounds}}]) if bounds else query
             body = time_floor_body(window, size=wanted, pit=pit)
             if pit:
-                response = self._search_pit(body)
+                response = self.transport.search_pit(body)
                 pit = response.get("pit_id") or pit
             else:
                 narrow = self.read_target(replace(q, start=start or q.start, end=newer or newest))
-                response = self._search(narrow, body)
+                response = self.transport.search(narrow, body)
             hits = response["hits"]["hits"]
             if len(hits) >= wanted:
                 return hits[-1]["sort"][0], pit
@@ -479,7 +423,7 @@ class SearchEngineStore(EventStore):
         if target in self._pit_too_long:
             return None  # its id did not fit in a cursor last time: do not open and close it again
         try:
-            pit = self._open_pit(target)
+            pit = self.transport.open_pit(target)
         except Exception:  # noqa: BLE001 - no snapshot (limit reached, no index): page without one
             return None
         if len(pit) > MAX_PIT_ID:
@@ -498,10 +442,10 @@ class SearchEngineStore(EventStore):
 
     def _close_pit_quietly(self, pit: str) -> None:
         with contextlib.suppress(Exception):  # it expires by itself anyway
-            self._close_pit(pit)
+            self.transport.close_pit(pit)
 
     def count(self, q: EventQuery) -> int:
-        return self._count(self.read_target(q), count_body(dsl.event_query(q)))
+        return self.transport.count(self.read_target(q), count_body(dsl.event_query(q)))
 
     def aggregate(
         self, q: EventQuery, *, group_by: Sequence[str], metric: str = "count",
@@ -513,7 +457,7 @@ class SearchEngineStore(EventStore):
         after = None
         while True:
             body = composite_body(query, group_by, metric=metric, field=field, after=after)
-            result = self._search(target, body).get("aggregations", {}).get("groups")
+            result = self.transport.search(target, body).get("aggregations", {}).get("groups")
             if not result:
                 break
             for bucket in result["buckets"]:
@@ -531,7 +475,7 @@ class SearchEngineStore(EventStore):
         starts = bucket_starts(q.start, q.end, interval)
         step = int(interval.total_seconds())
         body = histogram_body(dsl.event_query(q), step=step, first=starts[0], last=starts[-1])
-        result = self._search(self.read_target(q), body).get("aggregations", {}).get("histogram")
+        result = self.transport.search(self.read_target(q), body).get("aggregations", {}).get("histogram")
         counts = {bucket["key"] // 1000: bucket["doc_count"] for bucket in (result or {}).get("buckets", [])}
         return [Bucket(start=s, count=counts.get(int(s.timestamp()), 0)) for s in starts]
 
@@ -553,7 +497,7 @@ class SearchEngineStore(EventStore):
             after = None
             while True:
                 body = search_body(query, size=HISTORY_PAGE, sort=HISTORY_SORT, search_after=after)
-                hits = self._search(target, body)["hits"]["hits"]
+                hits = self.transport.search(target, body)["hits"]["hits"]
                 records += [engine_document.record_from_source(hit["_source"], hit["_id"]) for hit in hits]
                 if len(hits) < HISTORY_PAGE:
                     break
@@ -573,7 +517,7 @@ class SearchEngineStore(EventStore):
         found: list[tuple[tuple, ObjectActivity]] = []
         after = None
         while True:
-            result = self._search(self.read_target(q), activity_body(query, after=after))
+            result = self.transport.search(self.read_target(q), activity_body(query, after=after))
             groups = result.get("aggregations", {}).get("objects")
             if not groups:
                 break
@@ -601,7 +545,7 @@ class SearchEngineStore(EventStore):
         # where its day says, which a store written by auditui does not have).
         targets = [self.layout.pattern("*", day)] if day else []
         for target in [*targets, self.pattern]:
-            hits = self._search(target, search_body(query, size=1))["hits"]["hits"]
+            hits = self.transport.search(target, search_body(query, size=1))["hits"]["hits"]
             if hits:
                 return engine_document.record_from_source(hits[0]["_source"], hits[0]["_id"])
         return None
