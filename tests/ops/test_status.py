@@ -139,11 +139,12 @@ def test_it_shows_the_queue_depth_of_the_embedded_broker(client, admin):
 
 
 def test_it_shows_sections_other_apps_register(client, admin):
-    @status.section("report runs")
+    # Names of their own: alerts and reports register the real "alert rounds" and "report runs".
+    @status.section("example runs")
     def report_runs() -> status.Section:
         return status.Section(ok=False, summary="2 behind schedule", details={"late": ["daily", "weekly"]})
 
-    @status.section("alert rounds")
+    @status.section("example rounds")
     def broken() -> status.Section:
         raise RuntimeError("boom")
 
@@ -152,12 +153,12 @@ def test_it_shows_sections_other_apps_register(client, admin):
         sections = _sections(client)
         page = client.get("/status/").content.decode()
     finally:
-        status.unregister("report runs")
-        status.unregister("alert rounds")
+        status.unregister("example runs")
+        status.unregister("example rounds")
 
-    assert sections["report runs"] == {"ok": False, "summary": "2 behind schedule",
+    assert sections["example runs"] == {"ok": False, "summary": "2 behind schedule",
                                        "details": {"late": ["daily", "weekly"]}}
-    assert sections["alert rounds"]["ok"] is False and "RuntimeError" in sections["alert rounds"]["summary"]
+    assert sections["example rounds"]["ok"] is False and "RuntimeError" in sections["example rounds"]["summary"]
     assert "2 behind schedule" in page
 
 
