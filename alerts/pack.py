@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from alerts import services
 from alerts.backtest import backtest
 from alerts.models import GlobalAlertTemplate
 from alerts.selectors import visible_to
-from alerts.spec import rule_of
+from alerts.spec import Rule, rule_of
 from auditui.access.scope import ViewerScope
 from auditui.events.store import EventQuery, EventStore
 from auditui.resources.registry import Outcome
@@ -68,8 +68,36 @@ def would_fire(template: GlobalAlertTemplate, store: EventStore, *, scope: Viewe
     # query per period (2,016 over a week of 5-minute periods).
     if store.count(EventQuery(scope=scope, start=start, end=end, query=rule.query)) == 0:
         return 0
-    return sum(1 for fired in backtest(template.name, rule, store, start=start, end=end)
-               if visible_to(scope, fired.pairs))
+    fired = 0
+    for span_start, span_end in busy_spans(rule, store, start=start, end=end):
+        fired += sum(1 for f in backtest(template.name, rule, store, start=span_start, end=span_end)
+                     if visible_to(scope, f.pairs))
+    return fired
+
+
+def busy_spans(rule: Rule, store: EventStore, *, start: datetime,
+               end: datetime) -> list[tuple[datetime, datetime]]:
+    """The parts of ``[start, end)`` whose windows can find anything, on the replay's own instants
+    (``start`` + k periods). A window with no matching record finds nothing and ends every bucket,
+    so replaying only the periods with matches, each with a lookback and a period of margin on
+    both sides (spans closer than three margins are one span), fires exactly what the whole replay
+    fires."""
+    margin = rule.lookback + rule.period
+    q = EventQuery(scope=ViewerScope.all(), start=start, end=end, query=rule.query)
+    busy = [b.start for b in store.histogram(q, interval=rule.period) if b.count]
+    spans: list[list[datetime]] = []
+    for moment in busy:
+        if spans and moment - spans[-1][1] <= 3 * margin:
+            spans[-1][1] = moment
+        else:
+            spans.append([moment, moment])
+    return [(_on_instant(max(start, first - margin), start, rule.period),
+             min(end, _on_instant(last + 2 * rule.period + margin, start, rule.period))) for first, last in spans]
+
+
+def _on_instant(moment: datetime, origin: datetime, period: timedelta) -> datetime:
+    """``moment`` moved back onto the replay's grid of instants (``origin`` + k periods)."""
+    return origin + ((moment - origin) // period) * period
 
 
 def pack_entries(store: EventStore | None, *, scope: ViewerScope, start: datetime, end: datetime,
