@@ -4,11 +4,12 @@
         [--runs 3] [--json]
 
 The rules: every GlobalAlertTemplate (Calico's four audit templates and the 21 of auditui's
-detection pack, alerts/detections/k8s-pack.yaml, installed by the migrations), per-record rules (verb and resource), aggregated rules
-with each metric (count, avg, max, min, sum) over several keys, and metric-only rules; they run
-over the simulated store of the search benchmark (bench/search.py builds it once under
-bench/out/), at the dataset's end. Each run starts from an empty inbox, so every round does the
-full work (aggregations, alert events written, pairs and auditIDs read back).
+detection pack, alerts/detections/k8s-pack.yaml, installed by the migrations), per-record rules
+(verb and resource), aggregated rules with each metric (count, avg, max, min, sum) over several
+keys, and metric-only rules; they run over the simulated store of the search benchmark
+(bench/search.py builds it once under bench/out/), at the dataset's end. Each run starts from an
+empty inbox, so every round does the full work (aggregations, alert events written, pairs and
+auditIDs read back).
 
 Two rounds show what a round's cost follows: the rules' own lookback (10 minutes), and the same
 rules with a lookback of 6 hours, many times the events in the windows on the same store. Run
