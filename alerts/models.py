@@ -21,10 +21,13 @@ MAX_RECENT_RUNS = 20
 
 
 class GlobalAlertTemplate(models.Model):
-    """A pre-filled rule; the four Calico audit templates are installed by a migration."""
+    """A pre-filled rule; the four Calico audit templates and the detection pack
+    (``alerts/detections/k8s-pack.yaml``) are installed by migrations."""
 
     name = models.CharField(max_length=253, unique=True)
     spec = models.JSONField()
+    # metadata.annotations as applied: the pack's MITRE techniques and rationale live here.
+    annotations = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -38,15 +38,18 @@ def alert_delete(*, name: str, user: Any = None) -> bool:
     return deleted
 
 
-def template_apply(*, name: str, spec: dict[str, Any]) -> Outcome:
+def template_apply(*, name: str, spec: dict[str, Any], annotations: dict[str, str] | None = None) -> Outcome:
+    """Create or update a template; its annotations are replaced by the document's, as kubectl
+    apply replaces what the document says."""
+    annotations = annotations or {}
     template = GlobalAlertTemplate.objects.filter(name=name).first()
     if template is None:
-        GlobalAlertTemplate.objects.create(name=name, spec=spec)
+        GlobalAlertTemplate.objects.create(name=name, spec=spec, annotations=annotations)
         return "created"
-    if template.spec == spec:
+    if template.spec == spec and template.annotations == annotations:
         return "unchanged"
-    template.spec = spec
-    template.save(update_fields=["spec"])
+    template.spec, template.annotations = spec, annotations
+    template.save(update_fields=["spec", "annotations"])
     return "configured"
 
 

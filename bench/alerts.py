@@ -3,11 +3,13 @@
     .venv/bin/python bench/alerts.py [--events 5000000] [--store sql,postgresql,opensearch,elasticsearch]
         [--runs 3] [--json]
 
-The rules: Calico's four audit templates, per-record rules (verb and resource), aggregated rules
-with each metric (count, avg, max, min, sum) over several keys, and metric-only rules; they run
-over the simulated store of the search benchmark (bench/search.py builds it once under
-bench/out/), at the dataset's end. Each run starts from an empty inbox, so every round does the
-full work (aggregations, alert events written, pairs and auditIDs read back).
+The rules: every GlobalAlertTemplate (Calico's four audit templates and the 21 of auditui's
+detection pack, alerts/detections/k8s-pack.yaml, installed by the migrations), per-record rules
+(verb and resource), aggregated rules with each metric (count, avg, max, min, sum) over several
+keys, and metric-only rules; they run over the simulated store of the search benchmark
+(bench/search.py builds it once under bench/out/), at the dataset's end. Each run starts from an
+empty inbox, so every round does the full work (aggregations, alert events written, pairs and
+auditIDs read back).
 
 Two rounds show what a round's cost follows: the rules' own lookback (10 minutes), and the same
 rules with a lookback of 6 hours, many times the events in the windows on the same store. Run
@@ -45,7 +47,8 @@ METRICS = (("count", None, "gte", 3), ("avg", "responseStatus.code", "gt", 300),
 
 
 def rule_specs(lookback: str) -> list[tuple[str, dict]]:
-    """200 rules: the templates, per-record, aggregated and metric-only, as Calico users write them."""
+    """200 rules: every template (Calico's and the whole detection pack), per-record, aggregated and
+    metric-only, as Calico users write them."""
     from alerts.models import GlobalAlertTemplate
 
     base = {"severity": 50, "dataSet": "audit", "period": "5m", "lookback": lookback}

@@ -1,0 +1,119 @@
+"""The detection pack: auditui's ``k8s.*`` GlobalAlertTemplates (``alerts/detections/k8s-pack.yaml``),
+what each would have raised over a past interval for one viewer, and installing them as rules.
+
+The pack's templates are plain templates (copy, change, delete them like any other); what makes
+them the pack is the ``k8s.`` name and their annotations: ``auditui.io/mitre-attack`` and
+``auditui.io/rationale``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+
+from alerts import services
+from alerts.backtest import backtest
+from alerts.models import GlobalAlertTemplate
+from alerts.selectors import visible_to
+from alerts.spec import Rule, rule_of
+from auditui.access.scope import ViewerScope
+from auditui.events.store import EventQuery, EventStore
+from auditui.resources.registry import Outcome
+
+PACK_FILE = Path(__file__).resolve().parent / "detections" / "k8s-pack.yaml"
+PREFIX = "k8s."
+MITRE = "auditui.io/mitre-attack"
+RATIONALE = "auditui.io/rationale"
+
+
+def pack_templates() -> QuerySet[GlobalAlertTemplate]:
+    return GlobalAlertTemplate.objects.filter(name__startswith=PREFIX).order_by("name")
+
+
+@dataclass(frozen=True)
+class PackEntry:
+    """One template of the pack as the alerts page lists it."""
+
+    template: GlobalAlertTemplate
+    would_fire: int | None  # alert events over the interval, of what the viewer sees; None: not computed
+    installed: bool
+
+    @property
+    def rationale(self) -> str:
+        return self.template.annotations.get(RATIONALE, "")
+
+    @property
+    def techniques(self) -> list[str]:
+        return [t.strip() for t in self.template.annotations.get(MITRE, "").split(",") if t.strip()]
+
+    @property
+    def severity(self) -> int:
+        return int(self.template.spec.get("severity", 100))
+
+
+def would_fire(template: GlobalAlertTemplate, store: EventStore, *, scope: ViewerScope,
+               start: datetime, end: datetime) -> int:
+    """How many alert events the template, as a rule, would have raised in ``[start, end)``,
+    counting those the viewer may see (the same replay as ``evaluate_alerts --backtest``)."""
+    if scope.is_empty:
+        return 0
+    rule = rule_of(template.spec)
+    # One count first: most templates match nothing on most days, and a replay is one store
+    # query per period (2,016 over a week of 5-minute periods).
+    if store.count(EventQuery(scope=scope, start=start, end=end, query=rule.query)) == 0:
+        return 0
+    fired = 0
+    for span_start, span_end in busy_spans(rule, store, start=start, end=end):
+        fired += sum(1 for f in backtest(template.name, rule, store, start=span_start, end=span_end)
+                     if visible_to(scope, f.pairs))
+    return fired
+
+
+def busy_spans(rule: Rule, store: EventStore, *, start: datetime,
+               end: datetime) -> list[tuple[datetime, datetime]]:
+    """The parts of ``[start, end)`` whose windows can find anything, on the replay's own instants
+    (``start`` + k periods). A window with no matching record finds nothing and ends every bucket,
+    so replaying only the periods with matches, each with a lookback and a period of margin on
+    both sides (spans closer than three margins are one span), fires exactly what the whole replay
+    fires."""
+    margin = rule.lookback + rule.period
+    q = EventQuery(scope=ViewerScope.all(), start=start, end=end, query=rule.query)
+    busy = [b.start for b in store.histogram(q, interval=rule.period) if b.count]
+    spans: list[list[datetime]] = []
+    for moment in busy:
+        if spans and moment - spans[-1][1] <= 3 * margin:
+            spans[-1][1] = moment
+        else:
+            spans.append([moment, moment])
+    return [(_on_instant(max(start, first - margin), start, rule.period),
+             min(end, _on_instant(last + 2 * rule.period + margin, start, rule.period))) for first, last in spans]
+
+
+def _on_instant(moment: datetime, origin: datetime, period: timedelta) -> datetime:
+    """``moment`` moved back onto the replay's grid of instants (``origin`` + k periods)."""
+    return origin + ((moment - origin) // period) * period
+
+
+def pack_entries(store: EventStore | None, *, scope: ViewerScope, start: datetime, end: datetime,
+                 installed: Iterable[str]) -> list[PackEntry]:
+    """The pack with each template's backtest (skipped when ``store`` is None)."""
+    names = set(installed)
+    return [PackEntry(t, would_fire(t, store, scope=scope, start=start, end=end) if store else None,
+                      t.name in names) for t in pack_templates()]
+
+
+def pack_install(*, names: Iterable[str], user: Any = None) -> dict[str, Outcome]:
+    """Each named pack template as a GlobalAlert of the same name and spec (created, or brought
+    back to the template's spec); names outside the pack are ignored."""
+    wanted = set(names)
+    outcomes: dict[str, Outcome] = {}
+    with transaction.atomic():
+        for template in pack_templates().filter(name__in=wanted):
+            outcomes[template.name] = services.alert_apply(name=template.name, spec=template.spec, user=user)
+    return outcomes
