@@ -159,3 +159,18 @@ def test_a_scoped_viewer_gets_the_rows_and_counts_of_their_namespaces(story, app
     [summary] = read(run, "summary.csv", payments)
     assert (summary["endpointsNumInScope"], summary["namespacesNumInScope"]) == ("2", "1")
     assert access.summary_for(run, payments)["endpointsNumInScope"] == 2
+
+
+def test_it_ands_service_account_names_with_the_namespaces_and_names_clusters_when_several(db, ingest,
+                                                                                          apply_text):
+    story, start, end = cluster_story()
+    ingest(story.events, cluster="c1")
+    ingest(story.events, cluster="c2")
+    selected = INVENTORY.replace("  jobNodeSelector:\n    nodetype: infrastructure\n", (
+        "  endpoints:\n    serviceAccounts:\n      names: [front, data]\n    namespaces:\n      names: [payments]\n"))
+    run = run_of(selected, apply_text, start, end)
+    rows = [r["endpoint"] for r in read(run, "endpoints.csv")]
+    assert rows == ["c1:Pod(payments/db)", "c1:Pod(payments/web)", "c2:Pod(payments/db)", "c2:Pod(payments/web)"]
+    [summary] = read(run, "summary.csv")
+    assert (summary["namespaceNames"], summary["serviceAccountNames"]) == ("payments", "front;data")
+    assert summary["serviceAccountsNumInScope"] == "4" and summary["namespacesNumInScope"] == "2"
