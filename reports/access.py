@@ -7,7 +7,10 @@ Permissions (admin → Users or Groups): ``reports.list_reports`` (list), ``repo
 
 Scope: a report is generated once, in the whole view. A policy-audit report is cut to the
 viewer's scope from the data kept beside its files (events of namespaces they see; cluster-scoped
-policies only for viewers who see the whole cluster). An activity summary counts every cluster and
+policies only for viewers who see the whole cluster). inventory and network-access reports are
+cut to the endpoints of the viewer's namespaces, and their counts (endpoints, namespaces,
+services, service accounts) are recomputed from those rows: a scoped viewer's summary counts
+what they see, never the cluster's totals. An activity summary counts every cluster and
 namespace and cannot be cut: only viewers who see everything get it.
 """
 
@@ -19,8 +22,8 @@ from typing import Any
 from django.db.models import QuerySet
 
 from auditui.access.scope import ViewerScope
-from reports import files
-from reports.builtin_types import POLICY_AUDIT
+from reports import files, inventory
+from reports.builtin_types import INVENTORY, NETWORK_ACCESS, POLICY_AUDIT
 from reports.generate import DATA, render
 from reports.models import ReportRun
 
@@ -47,7 +50,7 @@ def can_download(user: Any) -> bool:
                 and user.has_perm("reports.view_globalreport"))
 
 
-CUTTABLE = (POLICY_AUDIT,)
+CUTTABLE = (POLICY_AUDIT, INVENTORY, NETWORK_ACCESS)
 
 
 def cuttable(report_type: str) -> bool:
@@ -72,6 +75,8 @@ def check_cut(run: ReportRun, scope: ViewerScope) -> None:
 
 def _cut_data(run: ReportRun, scope: ViewerScope) -> dict[str, Any]:
     data = json.loads(files.read(run.calico_id, DATA))
+    if run.report_type in (INVENTORY, NETWORK_ACCESS):
+        return inventory.cut(data, scope)
     entries = [e for e in data["entries"] if scope.allows(e["cluster"], e["namespace"])]
     return {**data, "entries": entries}
 

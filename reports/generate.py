@@ -12,12 +12,13 @@ from typing import Any
 
 from django.conf import settings
 
-from reports import collect, files, renderers
-from reports.builtin_types import ACTIVITY_SUMMARY, NOT_GENERATED_YET, POLICY_AUDIT
+from reports import collect, files, inventory, inventory_renderers, renderers
+from reports.builtin_types import ACTIVITY_SUMMARY, INVENTORY, NETWORK_ACCESS, NOT_GENERATED_YET, POLICY_AUDIT
 from reports.models import GlobalReportType, ReportRun
 from reports.sections import summary_sections
 
 DATA = "_data.json"
+GENERATED = (POLICY_AUDIT, ACTIVITY_SUMMARY, INVENTORY, NETWORK_ACCESS)
 
 
 class NotGenerated(Exception):
@@ -36,19 +37,32 @@ def generate(run: ReportRun) -> tuple[dict[str, Any], list[str]]:
         raise NotGenerated(f"the report type {run.report_type!r} does not exist")
     if run.report_type in NOT_GENERATED_YET:
         raise NotGenerated(NOT_GENERATED_YET[run.report_type])
-    if not report_type.builtin or run.report_type not in (POLICY_AUDIT, ACTIVITY_SUMMARY):
+    if not report_type.builtin or run.report_type not in GENERATED:
         raise NotGenerated(f"custom report type {run.report_type!r}: auditui renders only its built-in types "
                            "(its Go templates are not run)")
-    data = policy_audit_data(run) if run.report_type == POLICY_AUDIT else activity_data(run)
+    data = report_data(run)
     summary, contents = render(run, data)
     files.store(run.calico_id, {**contents, DATA: json.dumps(data, default=str).encode("utf-8")})
     return summary, list(contents)
+
+
+def report_data(run: ReportRun) -> dict[str, Any]:
+    """What the run's type reads, in the whole view."""
+    if run.report_type == POLICY_AUDIT:
+        return policy_audit_data(run)
+    if run.report_type in (INVENTORY, NETWORK_ACCESS):
+        return inventory.endpoints_data(run.spec, start=run.start, end=run.end)
+    return activity_data(run)
 
 
 def render(run: ReportRun, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, bytes]]:
     """The files from the data (also what ``cut`` calls with a scoped copy of the data)."""
     if run.report_type == POLICY_AUDIT:
         return renderers.policy_audit(interval_of(run), data["entries"])
+    if run.report_type == INVENTORY:
+        return inventory_renderers.inventory(interval_of(run), data)
+    if run.report_type == NETWORK_ACCESS:
+        return inventory_renderers.network_access(interval_of(run), data)
     return renderers.activity_summary(interval_of(run), data, base_url=settings.AUDITUI_BASE_URL)
 
 

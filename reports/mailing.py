@@ -26,6 +26,8 @@ from reports.renderers import download_name
 
 log = logging.getLogger(__name__)
 SALT = "reports.unsubscribe"
+# Summary entries that are not one line of the e-mail (lists and tables: the page and files hold them).
+_NOT_LINES = ("failedAttempts", "title", "charts", "completeness")
 MIME = {"csv": "text/csv", "json": "application/json", "yaml": "application/yaml", "html": "text/html"}
 
 
@@ -140,7 +142,7 @@ def build_message(run: ReportRun, subscription: Subscription, scope: ViewerScope
     attachments = [(download_name(run.report_type, run.report_name, run.start, run.end, fmt), data,
                     MIME.get(fmt.rsplit(".", 1)[-1], "application/octet-stream")) for fmt, data in contents.items()]
     url = unsubscribe_url(subscription)
-    context = {"run": run, "summary": {k: v for k, v in summary.items() if k not in ("failedAttempts", "title")},
+    context = {"run": run, "summary": {k: v for k, v in summary.items() if k not in _NOT_LINES},
                "formats": list(contents), "scoped": not scope.everything, "html_summary": html_summary,
                "detail_path": reverse("reports:detail", args=[run.calico_id]), "unsubscribe_url": url}
     return make_message("report", [subscription.user.email], context, headers=unsubscribe_headers(url),

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from auditui.access.scope import ViewerScope
 from reports import access, selectors
-from reports.builtin_types import ACTIVITY_SUMMARY, POLICY_AUDIT
+from reports.builtin_types import ACTIVITY_SUMMARY, INVENTORY, NETWORK_ACCESS, POLICY_AUDIT
 from reports.events_face import local_text
 from reports.models import GlobalReport, GlobalReportType, ReportRun, Subscription
 
@@ -24,7 +24,17 @@ WIDGETS = {
                    ("numDeletedPolicies", "Deleted"), ("numTotal", "Total events")],
     ACTIVITY_SUMMARY: [("numEvents", "Events"), ("numPolicyChanges", "Policy changes"),
                        ("numForbidden", "Forbidden"), ("numExecSessions", "Exec sessions")],
+    INVENTORY: [("endpointsNumInScope", "Endpoints in scope"), ("endpointsNumIngressProtected", "Ingress protected"),
+                ("endpointsNumEgressProtected", "Egress protected"), ("namespacesNumInScope", "Namespaces in scope")],
+    NETWORK_ACCESS: [("endpointsNumInScope", "Endpoints in scope"),
+                     ("endpointsNumIngressProtected", "Ingress protected"),
+                     ("endpointsNumEgressProtected", "Egress protected"),
+                     ("endpointsNumIngressFromInternet", "Ingress from internet")],
 }
+# Types whose numbers describe the cluster at the newest run (summing runs would count pods twice).
+STATE_TYPES = (INVENTORY, NETWORK_ACCESS)
+# The summary keys that are not numbers shown as cards.
+NOT_CARDS = ("failedAttempts", "title", "charts", "completeness", "flowLogs")
 
 
 @dataclass(frozen=True)
@@ -45,6 +55,32 @@ class Widget:
 
 
 @dataclass(frozen=True)
+class Chart:
+    """One of Calico's "Inscope vs Protected" charts, drawn as a CSS bar."""
+
+    heading: str
+    label: str
+    value: int
+    total: int
+
+    @property
+    def percent(self) -> float:
+        return round(100 * self.value / self.total, 1) if self.total else 0.0
+
+
+@dataclass(frozen=True)
+class ChartPanel:
+    report_type: str
+    report_name: str
+    interval: str
+    charts: list[Chart]
+
+
+def charts_of(summary: dict[str, Any]) -> list[Chart]:
+    return [Chart(c["heading"], c["label"], int(c["value"]), int(c["total"])) for c in summary.get("charts", [])]
+
+
+@dataclass(frozen=True)
 class TrendBar:
     label: str
     values: list[tuple[str, int, float]]  # (series, value, height in %)
@@ -61,6 +97,7 @@ class ReportsPage:
     names: list[str]
     types: list[str]
     definitions: list[dict[str, Any]] = field(default_factory=list)
+    panels: list[ChartPanel] = field(default_factory=list)
     show_definitions: bool = False
     failed: list[ReportRun] = field(default_factory=list)
     count: int = 0
@@ -105,9 +142,21 @@ def _widgets(rows: list[Row]) -> list[Widget]:
     widgets = []
     for report_type, keys in WIDGETS.items():
         summaries = [r.summary for r in rows if r.run.report_type == report_type and r.summary is not None]
+        if summaries and report_type in STATE_TYPES:
+            summaries = summaries[:1]  # rows are newest first
         if summaries:
             widgets += [Widget(report_type, label, sum(int(s.get(key, 0)) for s in summaries)) for key, label in keys]
     return widgets
+
+
+def _panels(rows: list[Row]) -> list[ChartPanel]:
+    """Calico's "Inscope vs Protected" charts of the newest inventory and network-access run shown."""
+    panels = []
+    for report_type in STATE_TYPES:
+        row = next((r for r in rows if r.run.report_type == report_type and r.summary), None)
+        if row is not None and row.summary is not None:
+            panels.append(ChartPanel(report_type, row.run.report_name, row.interval, charts_of(row.summary)))
+    return panels
 
 
 def _trend(report_name: str, user: Any, scope: ViewerScope) -> tuple[list[TrendBar], list[str]]:
@@ -137,7 +186,7 @@ def reports_page(*, user: Any, scope: ViewerScope, params: Mapping[str, str]) ->
     trend, series = _trend(trend_report, user, scope) if trend_report else ([], [])
     kept = {k: v for k, v in params.items() if v and k != "offset"}
     page = ReportsPage(
-        rows=rows, filters=filters, widgets=_widgets(rows), trend=trend, trend_series=series,
+        rows=rows, filters=filters, widgets=_widgets(rows), panels=_panels(rows), trend=trend, trend_series=series,
         trend_report=trend_report, names=selectors.report_names(),
         types=list(GlobalReportType.objects.values_list("name", flat=True)), count=runs.count(), params=kept)
     if len(chosen) > PAGE_SIZE:
@@ -167,10 +216,15 @@ class ReportDetail:
     summary: dict[str, Any]
     failed_attempts: list[dict[str, Any]]
     spec: dict[str, Any]
+    charts: list[Chart] = field(default_factory=list)
+    completeness: dict[str, Any] = field(default_factory=dict)
+    flow_logs: str = ""
 
 
 def report_detail(run: ReportRun, *, user: Any, scope: ViewerScope) -> ReportDetail:
     row = _row(run, user, scope)
     summary = row.summary or {}
-    return ReportDetail(row=row, summary={k: v for k, v in summary.items() if k not in ("failedAttempts", "title")},
-                        failed_attempts=list(summary.get("failedAttempts", [])), spec=run.spec)
+    return ReportDetail(row=row, summary={k: v for k, v in summary.items() if k not in NOT_CARDS},
+                        failed_attempts=list(summary.get("failedAttempts", [])), spec=run.spec,
+                        charts=charts_of(summary), completeness=dict(summary.get("completeness", {})),
+                        flow_logs=str(summary.get("flowLogs", "")))

@@ -15,7 +15,6 @@ the internet and other namespaces. Otherwise only rules that allow (Kubernetes r
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 from auditui.state.cluster import ClusterState
@@ -70,14 +69,20 @@ class EndpointPolicies:
 class Evaluator:
     """Evaluates every endpoint of one state; peers' reaches are computed once per rule."""
 
-    def __init__(self, state: ClusterState, *, include_staged: bool = False) -> None:
+    def __init__(self, state: ClusterState, *, include_staged: bool = False,
+                 endpoints: list[Endpoint] | None = None) -> None:
+        """``endpoints``: the state's pods as endpoints, when the caller keeps them up to date
+        (a replay over an interval), so that each step need not convert every pod again."""
         self.state = state
         self.policies = policies_of(state, include_staged=include_staged)
         self._reach: dict[tuple[str, str, int, int], Reach] = {}
+        self._endpoints = endpoints
 
-    @cached_property
+    @property
     def endpoints(self) -> list[Endpoint]:
-        return endpoints_of(self.state)
+        if self._endpoints is None:
+            self._endpoints = endpoints_of(self.state)
+        return self._endpoints
 
     def applied(self, endpoint: Endpoint) -> list[Policy]:
         """The policies that select ``endpoint``, in evaluation order."""
@@ -128,10 +133,14 @@ class Evaluator:
             return Reach(reaches_internet(nets, excepts), None if reaches_private(nets, excepts) else frozenset())
         ns_selector, pod_selector = peer.get("namespaceSelector"), peer.get("podSelector")
         found = set()
+        namespace_ok: dict[str, bool] = {}  # per namespace, not per pod: pods far outnumber them
         for ep in self.endpoints:
             if ns_selector is not None:
-                ns_labels = {**namespace_labels(self.state, ep.namespace), "kubernetes.io/metadata.name": ep.namespace}
-                if not label_selector_matches(ns_selector, ns_labels):
+                if ep.namespace not in namespace_ok:
+                    ns_labels = {**namespace_labels(self.state, ep.namespace),
+                                 "kubernetes.io/metadata.name": ep.namespace}
+                    namespace_ok[ep.namespace] = label_selector_matches(ns_selector, ns_labels)
+                if not namespace_ok[ep.namespace]:
                     continue
             elif ep.namespace != policy.namespace:
                 continue

@@ -58,7 +58,11 @@ def rebuild(cluster: str, at: datetime, *, inclusive: bool = True) -> ClusterSta
     snapshot = last_snapshot(cluster, at)
     state = ClusterState.from_json(snapshot.state) if snapshot else ClusterState(cluster)
     start = snapshot.at if snapshot else None
-    for record in state_events(cluster, start, at + _INCLUSIVE if inclusive else at):
-        replay.apply(state, record)
+    end = at + _INCLUSIVE if inclusive else at
+    # A snapshot taken at ``at`` itself (a daily report's interval starts at midnight) is the
+    # state just before it: no events to replay.
+    if start is None or start < end:
+        for record in state_events(cluster, start, end):
+            replay.apply(state, record)
     state.at = at
     return state

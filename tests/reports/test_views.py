@@ -82,3 +82,22 @@ def test_it_says_when_there_is_nothing_yet(client, admin, db):
     client.force_login(admin)
     html = client.get("/reports/").content.decode()
     assert "No generated reports" in html and "New report" in html
+
+
+def test_it_charts_inscope_vs_protected_and_the_trend_of_inventory_runs(client, admin, ingest, apply_text):
+    from tests.reports.conftest import INVENTORY
+    from tests.reports.test_inventory import cluster_story
+
+    story, start, end = cluster_story()
+    ingest(story.events, cluster="c1")
+    apply_text(INVENTORY)
+    report = GlobalReport.objects.get()
+    first = report_run_now(report, start=start, end=end)
+    report_run_now(report, start=end, end=story.at(60))
+    client.force_login(admin)
+    html = client.get("/reports/").content.decode()
+    assert "Inscope vs Protected: weekly-full-inventory" in html
+    assert "2 of 3 in scope (66.7 %)" in html  # the newest run: db is protected all along by then
+    assert "Trend: weekly-full-inventory" in html and "Endpoints in scope: 3" in html
+    detail = client.get(f"/reports/{first.calico_id}/").content.decode()
+    assert "How complete the picture is" in detail and "endpointsNumInScope" in detail

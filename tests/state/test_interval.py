@@ -52,3 +52,20 @@ def test_it_counts_a_gap_between_two_policies_as_unprotected(db):
     over = endpoints_over(cluster="c1", start=start, end=story.at(1))
     assert not over[("payments", "db")].flags.ingress_protected
     assert over[("payments", "db")].flags.ingress_from_internet
+
+
+def test_it_keeps_every_service_that_selected_a_pod_and_the_completeness_at_the_end(db):
+    from auditui.state.interval import interval_state
+
+    story = ClusterStory()
+    story.create("pods", "web", "payments", labels={"app": "web", "tier": "front"})
+    story.create("services", "web", "payments", spec={"selector": {"app": "web"}})
+    story.create("services", "manual", "payments", spec={})  # no selector: no pod by labels
+    story.create("services", "elsewhere", "shop", spec={"selector": {"app": "web"}})
+    start = story.at(1)
+    story.create("services", "front", "payments", spec={"selector": {"tier": "front"}}, minutes=5)
+    story.delete("services", "web", "payments")
+    ingest_events(story.events, cluster="c1")
+    found = interval_state(cluster="c1", start=start, end=story.at(1))
+    assert found.endpoints[("payments", "web")].services == ["web", "front"]
+    assert found.completeness.from_events == 4 and found.completeness.imported_at is None

@@ -59,3 +59,15 @@ def test_it_keeps_clusters_apart(backend_store):
     story = payments_story()
     ingest_events(story.events, cluster="c1")
     assert list(rebuild("c2", story.at()).all_entries()) == []
+
+
+def test_it_rebuilds_just_before_the_instant_of_a_snapshot(db):
+    from auditui.state.snapshots import snapshot_take
+
+    story = payments_story()
+    midnight = story.at(5)
+    story.delete("pods", "cart", "shop", minutes=10)
+    ingest_events(story.events, cluster="c1")
+    snapshot_take(cluster="c1", at=midnight)
+    state = rebuild("c1", midnight, inclusive=False)  # a daily report's interval starting at the snapshot
+    assert ("shop", "cart") in state.entries("pods")
