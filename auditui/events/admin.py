@@ -2,7 +2,10 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from auditui.access.scope import scope_for
+from auditui.events import services
 from auditui.events.models import AuditEvent, DropRule, IngestJob, PullSource
+from auditui.events.store.sql import scope_q
 
 
 @admin.register(DropRule)
@@ -23,15 +26,11 @@ class IngestJobAdmin(admin.ModelAdmin):
 
     @admin.action(description="Ingest again (running or failed jobs; what was stored counts as duplicates)")
     def requeue(self, request, queryset) -> None:
-        from auditui.events import services
-
         count = sum(services.requeue_job(job) for job in queryset)
         self.message_user(request, f"{count} job(s) queued again.")
 
     def get_queryset(self, request):
         # Listed by scope, as on the upload page: the jobs of the clusters the viewer covers wholly.
-        from auditui.access.scope import scope_for
-
         return IngestJob.objects.for_scope(scope_for(request.user))
 
     def has_add_permission(self, request) -> bool:
@@ -50,9 +49,6 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         # The admin is a reader too: it goes through the same RBAC scope as every page.
-        from auditui.access.scope import scope_for
-        from auditui.events.store.sql import scope_q
-
         return super().get_queryset(request).filter(scope_q(scope_for(request.user)))
 
     def has_add_permission(self, request) -> bool:

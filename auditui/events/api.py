@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.http import StreamingHttpResponse
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -12,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from auditui.access.scope import scope_for
-from auditui.events import search, trail
+from auditui.events import export, search, trail
 from auditui.events.representation import record_json
 from auditui.events.store import get_store
 from auditui.params import ParamError
@@ -130,11 +132,6 @@ class ExportView(EventsApiView):
         responses={(200, "text/csv"): OpenApiTypes.STR, (200, "application/json"): OpenApiTypes.OBJECT},
     )
     def get(self, request: Request):
-        from django.http import StreamingHttpResponse
-        from django.utils import timezone
-
-        from auditui.events import export
-
         q, _range = query_from_request(request)
         fmt = request.query_params.get("format", "csv")
         if fmt not in ("csv", "json"):

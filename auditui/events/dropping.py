@@ -18,6 +18,8 @@ from django.utils import timezone
 
 from auditui.access.scope import RESERVED_CLUSTER
 from auditui.events.models import DropRule
+from auditui.events.normalize import normalize_event
+from auditui.events.query import QueryError, matches, parse
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +50,6 @@ class DropFilter:
             self._compile(rows)
 
     def _compile(self, rows: list[DropRule]) -> None:
-        # Imported here, once per ingest run, not per event: most installations have no rules.
-        from auditui.events.query import QueryError, matches, parse
-
         self._matches = matches
         for row in rows:
             try:
@@ -147,9 +146,6 @@ def representative_events() -> list[dict]:
 def rule_problem(query: str) -> str | None:
     """Why a rule cannot be saved: its query does not parse, or it fails on a representative
     event (ingest would keep those events and count the failure on every one). None: it can."""
-    from auditui.events.normalize import normalize_event
-    from auditui.events.query import QueryError, matches, parse
-
     try:
         node = parse(query)
     except QueryError as exc:

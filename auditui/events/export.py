@@ -11,6 +11,7 @@ from django.conf import settings
 
 from auditui.events import safe_json
 from auditui.events.normalize import AuditRecord
+from auditui.events.query.fields import column_for, raw_values
 from auditui.events.representation import record_json
 from auditui.events.store import EventQuery, get_store
 
@@ -62,8 +63,6 @@ def iter_records(q: EventQuery, cap: int) -> Iterator[AuditRecord]:
 
 def column_value(record: AuditRecord, key: str) -> str:
     """A cell: indexed fields from the record, anything else from the raw event (JSON if not text)."""
-    from auditui.events.query.fields import column_for, raw_values
-
     column = column_for(key)
     if column is not None:
         value = getattr(record, column.name)

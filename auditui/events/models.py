@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
+
+from auditui.access.scope import ReservedClusterError, check_cluster_name
+from auditui.events.pull_secrets import SecretRefused, check_password_env, check_password_file
+from auditui.events.query.patterns import shell_pattern
+from auditui.events.query.sql_expressions import TextGlob
 
 
 class AuditEvent(models.Model):
@@ -106,8 +113,7 @@ class DropRule(models.Model):
         return self.name
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
+        # in the function: auditui.events.dropping imports this module (cycle)
         from auditui.events.dropping import rule_problem
 
         # Parsed, then tried on representative events: a rule that fails on one would fail on
@@ -122,9 +128,6 @@ class IngestJobQuerySet(models.QuerySet):
         """The jobs of the clusters a viewer's scope covers wholly (every namespace): those a
         viewer could have uploaded, and whose every event they may see."""
         # GLOB / LIKE as the event store's scope filter does (never a backtracking regex).
-        from auditui.events.query.patterns import shell_pattern
-        from auditui.events.query.sql_expressions import TextGlob
-
         if scope.everything:
             return self.all()
         covered = models.Q(pk__in=[])
@@ -263,11 +266,6 @@ class PullSource(models.Model):
         return f"{self.name} ({self.index_pattern} → {self.cluster})"
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
-        from auditui.access.scope import ReservedClusterError, check_cluster_name
-        from auditui.events.pull_secrets import SecretRefused, check_password_env, check_password_file
-
         try:
             check_cluster_name(self.cluster)
         except ReservedClusterError as exc:
@@ -289,8 +287,6 @@ class PullSource(models.Model):
     @property
     def lag_seconds(self) -> float | None:
         """How far behind now the newest pulled event is (None before the first event)."""
-        from django.utils import timezone
-
         if self.checkpoint_time is None:
             return None
         return max((timezone.now() - self.checkpoint_time).total_seconds(), 0.0)

@@ -26,6 +26,7 @@ from auditui.events.models import PullSource
 from auditui.events.normalize import RejectedRecord, parse_time
 from auditui.events.pull_secrets import SecretRefused, read_password
 from auditui.events.store import StoreUnavailable
+from auditui.events.store.engine_config import EngineConfig
 
 log = logging.getLogger(__name__)
 MAX_BATCHES_PER_RUN = 50
@@ -60,12 +61,11 @@ def _password(source: PullSource) -> str | None:
 def make_client(source: PullSource):
     """The same opensearch-py / elasticsearch clients the event stores use; both answer
     ``search(index=, body=)``."""
-    from auditui.events.store.engine_config import EngineConfig
-
     config = EngineConfig(
         engine=source.engine, url=source.url.rstrip("/"), username=source.username or None,
         password=_password(source), verify_certs=source.verify_tls,
     )
+    # in the function: only the source's engine client loads (opensearch-py or elasticsearch)
     if source.engine == PullSource.Engine.ELASTICSEARCH:
         from auditui.events.store.elasticsearch import client_for
     else:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,8 +109,6 @@ def uncompressed(raw: IO[bytes]) -> IO[bytes]:
 def open_raw(path: str | Path) -> IO[bytes]:
     """Open a file, or standard input for ``-``, as raw bytes; raises OSError when unreadable."""
     if str(path) == "-":
-        import sys
-
         return sys.stdin.buffer
     if Path(path).is_dir():
         raise IsADirectoryError(f"{path} is a directory")

@@ -4,6 +4,7 @@ parameters into an ``EventQuery``, so the page and the API always agree."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -12,6 +13,7 @@ from django.utils import timezone
 from auditui.access.scope import ViewerScope
 from auditui.events import fields
 from auditui.events.normalize import RejectedRecord, parse_time
+from auditui.events.query import QueryError, parse
 from auditui.events.query.fields import column_for
 from auditui.events.store import EventQuery, GroupCount, get_store
 from auditui.params import ParamError
@@ -76,7 +78,6 @@ def parse_query(text: str | None):
     """The query-language AST, or None for an empty query."""
     if not text or not text.strip():
         return None
-    from auditui.events.query import QueryError, parse
 
     try:
         return parse(text)
@@ -147,8 +148,6 @@ def top_values(q: EventQuery, field: str, limit: int = 10) -> TopValues:
 def sample_top_values(records: list, field: str, limit: int = 10) -> TopValues:
     """Top values among already-fetched records (Discover's sidebar works on a sample too: exact
     counts over a week of a busy cluster cost seconds, a sample costs nothing)."""
-    from collections import Counter
-
     column = column_for(field)
     if column is None or column.kind == "time":
         raise SearchError("field", f"no top values for {field!r}: it is not an indexed field")

@@ -20,6 +20,7 @@ from django.utils import timezone
 from auditui import links
 from auditui.access.scope import ViewerScope
 from auditui.events import fields, search
+from auditui.events.export import column_value, export_cap
 from auditui.events.normalize import AuditRecord
 from auditui.events.query import And, Not, QueryError, parse, store_field, to_text
 from auditui.events.query.text import add_clause
@@ -315,8 +316,6 @@ class Cell:
 
 
 def cell(record: AuditRecord, key: str) -> Cell:
-    from auditui.events.export import column_value
-
     if key == "time":
         return Cell("time", local_text(record.time))
     if key == "verb":
@@ -390,8 +389,6 @@ def export_columns(columns: Sequence[str]) -> list[str]:
 
 def export_links(state: SearchState, time_range: search.TimeRange, total: int) -> ExportLinks:
     """Links to the export API for exactly what the page shows (the resolved range, not "now-…")."""
-    from auditui.events.export import export_cap
-
     base = [("query", state.query), ("start", iso_z(time_range.start)), ("end", iso_z(time_range.end))]
     base += [("cluster", c) for c in state.clusters]
     base = [(k, v) for k, v in base if v]

@@ -12,16 +12,18 @@ from pathlib import Path
 from typing import IO
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from auditui.access import throttle
+from auditui.access.scope import scope_for
 from auditui.events import provenance
 from auditui.events.ingest import IngestReport, ingest_path
 from auditui.events.models import IngestJob, SavedSearch
 from auditui.events.search_page import SearchState
 from auditui.events.store import StoreUnavailable, get_store
+from auditui.events.tasks import ingest_upload
 
 log = logging.getLogger(__name__)
 UPLOAD_PERMISSION = "events.upload_events"
@@ -34,8 +36,6 @@ _ENGINE_PREVIEW = re.compile(r"Preview of field's value: (?:'[^']*'|\"[^\"]*\"|\
 def upload_refusal(user, cluster: str) -> str | None:
     """Why ``user`` may not upload into ``cluster`` (None: they may). Uploading writes evidence,
     so it takes the permission and a scope that covers the whole cluster (superusers: always)."""
-    from auditui.access.scope import scope_for
-
     if not user.has_perm(UPLOAD_PERMISSION):
         return "You may not upload audit logs: that needs the permission events.upload_events."
     if not scope_for(user).allows_cluster_wide(cluster):
@@ -46,8 +46,6 @@ def upload_refusal(user, cluster: str) -> str | None:
 
 def jobs_for(user) -> QuerySet[IngestJob]:
     """The upload jobs a user sees: those of the clusters their scope covers wholly."""
-    from auditui.access.scope import scope_for
-
     return IngestJob.objects.for_scope(scope_for(user)).select_related("created_by")
 
 
@@ -66,8 +64,6 @@ def uploads_dir() -> Path:
 
 def ingest_job_create(*, cluster: str, file_name: str, content: IO[bytes], user=None) -> IngestJob:
     """Save an uploaded file and queue its ingest on a worker (after the transaction commits)."""
-    from auditui.events.tasks import ingest_upload
-
     job = IngestJob.objects.create(cluster=cluster, file_name=Path(file_name).name[:255], path="", created_by=user)
     target = uploads_dir() / f"{job.pk}-{job.file_name}"
     with open(target, "wb") as out:
@@ -178,8 +174,6 @@ def requeue_job(job: IngestJob) -> bool:
 
 
 def _publish(job_id: int) -> None:
-    from auditui.events.tasks import ingest_upload
-
     transaction.on_commit(lambda: ingest_upload.delay(job_id))
 
 
@@ -230,8 +224,6 @@ def purge_expired(now: datetime | None = None) -> int:
 def refresh_statistics() -> None:
     """ANALYZE the SQL database: SQLite never gathers statistics on its own, and without them it
     picks poor indexes for some searches (e.g. failed requests over a week)."""
-    from django.db import connection
-
     if connection.vendor in ("sqlite", "postgresql"):
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")

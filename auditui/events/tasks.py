@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from auditui.events import services
+from auditui.events import pull, services
 
 
 @shared_task(name="auditui.events.tasks.ingest_upload")
@@ -24,8 +24,6 @@ def purge_expired_events() -> int:
 
 @shared_task(name="auditui.events.tasks.pull_due_sources")
 def pull_due_sources() -> int:
-    from auditui.events import pull
-
     claimed = pull.claim_due_sources()
     for source_id in claimed:
         pull_source.delay(source_id)
@@ -34,6 +32,4 @@ def pull_due_sources() -> int:
 
 @shared_task(name="auditui.events.tasks.pull_source")
 def pull_source(source_id: int) -> None:
-    from auditui.events import pull
-
     pull.run_source(source_id)

@@ -32,6 +32,8 @@ from django.http import HttpRequest, HttpResponse
 
 from auditui.access.client import client_address
 from auditui.access.scope import RESERVED_CLUSTER
+from auditui.events import provenance
+from auditui.events.ingest import ingest_events
 
 log = logging.getLogger(__name__)
 
@@ -149,9 +151,6 @@ def record_export(request: Any, *, file_name: str, query: Any, rows: int, total:
 
 def write(event: dict) -> bool:
     """Ingest one trail event; a failure is logged, never raised: the action it records goes on."""
-    from auditui.events import provenance
-    from auditui.events.ingest import ingest_events
-
     try:
         report = ingest_events([event], cluster=RESERVED_CLUSTER, reserved_ok=True, source=provenance.TRAIL)
     except Exception:

@@ -14,11 +14,16 @@ from datetime import date, datetime
 from typing import Any
 
 from django.apps import apps
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.signals import user_logged_out
 from django.db import models
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from rest_framework.authtoken.models import Token
 
+from auditui.access.models import IngestToken, Scope
+from auditui.access.signals import login_attempted
 from auditui.events import trail
+from auditui.events.models import DropRule, PullSource
 from auditui.events.trail import Outcome
 
 # Never written into the trail, whatever the model: token values and their hashes, passwords.
@@ -42,11 +47,6 @@ class Tracked:
 
 @functools.cache
 def _tracked_models() -> dict[type[models.Model], Tracked]:
-    from rest_framework.authtoken.models import Token
-
-    from auditui.access.models import IngestToken, Scope
-    from auditui.events.models import DropRule, PullSource
-
     return {
         Scope: Tracked("scopes", m2m=("users", "groups")),
         IngestToken: Tracked("ingesttokens", name_field="prefix", extra_fields=("prefix",)),
@@ -139,8 +139,6 @@ def _after_delete(sender: type[models.Model], instance: models.Model, **kwargs: 
 def _scope_members_changed(sender: Any, instance: models.Model, action: str, reverse: bool, model: Any,
                            pk_set: set | None, **kwargs: Any) -> None:
     """Users or groups added to or removed from a scope, from either side of the relation."""
-    from auditui.access.models import Scope
-
     field = "users" if sender is Scope.users.through else "groups"
     if action == "pre_clear":
         # Who is about to be removed: after the clear, nothing says.
@@ -175,8 +173,6 @@ def _member_name(member: Any) -> str:
 
 def _login_attempted(sender: Any, request: Any, username: str, user: Any, code: int, message: str,
                      **kwargs: Any) -> None:
-    from django.contrib.auth.models import AnonymousUser
-
     if request is None:
         return
     name = user.get_username() if user is not None else username[:150]
@@ -190,9 +186,6 @@ def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 
 
 def connect() -> None:
-    from auditui.access.models import Scope
-    from auditui.access.signals import login_attempted
-
     tracked = [m for m in apps.get_models() if m._meta.concrete_model in _tracked_models()]
     for model in tracked:
         uid = f"auditui-trail-{model._meta.label_lower}"

@@ -13,6 +13,7 @@ from typing import Any
 
 from auditui.events.fields import BY_KEY
 from auditui.events.fields import FieldKind as ColumnKind
+from auditui.events.normalize import RejectedRecord, normalize_event
 
 
 @dataclass(frozen=True)
@@ -85,8 +86,6 @@ def is_nonempty(value: Any) -> bool:
 
 def record_columns(event: Any, cluster: str) -> dict[str, Any]:
     """The indexed column values of an event, as the store would write them."""
-    from auditui.events.normalize import RejectedRecord, normalize_event
-
     try:
         record = normalize_event(event, cluster=cluster)
     except RejectedRecord:

@@ -25,6 +25,7 @@ from auditui.events.store.base import (
     StoreUnavailable,
     WriteResult,
 )
+from auditui.events.store.engine_config import EngineConfig
 
 __all__ = [
     "Bucket", "EventQuery", "EventStore", "GroupCount", "ObjectActivity", "ObjectRef", "Page", "StoreError",
@@ -43,12 +44,12 @@ def store_for(url: str, prefix: str = "auditui-events", refresh: str = "false") 
     scheme = url.split("://", 1)[0].lower() if "://" in url else url.lower()
     engine = scheme.partition("+")[0]
     if scheme in ("sql", ""):
+        # in the function: only the chosen engine loads (the SQL store needs the app registry,
+        # the search engines their own client library)
         from auditui.events.store.sql import SqlEventStore
 
         return SqlEventStore()
     if engine in SEARCH_ENGINES:
-        from auditui.events.store.engine_config import EngineConfig
-
         try:
             config = EngineConfig.from_url(url)
             if config.engine == "opensearch":

@@ -14,6 +14,9 @@ from datetime import UTC, datetime
 from django.db.models import Q, QuerySet, Sum
 
 from auditui.events.models import HourlyEventCount
+from auditui.events.query import And, Compare
+from auditui.events.query.fields import column_for, value_for_key
+from auditui.events.query.values import read_value
 from auditui.events.store.base import EventQuery, micros
 
 ROLLUP_FIELDS = frozenset({"cluster", "namespace", "verb"})
@@ -33,10 +36,6 @@ def query_filters(node) -> dict[str, str] | None:
     """A query that only says ``cluster=a AND verb=delete AND "objectRef.namespace"=x`` (plain
     values, no wildcards) as column filters; None for anything else. Same readings as the SQL
     compiler (``query.sql._compare``), so both paths select the same events."""
-    from auditui.events.query import And, Compare
-    from auditui.events.query.fields import column_for, value_for_key
-    from auditui.events.query.values import read_value
-
     if node is None:
         return {}
     found: dict[str, str] = {}

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import orjson
 from django.core.exceptions import EmptyResultSet
-from django.db import DataError, IntegrityError, connections, transaction
+from django.db import DataError, IntegrityError, connection, connections, transaction
 from django.db.models import Avg, Count, Func, IntegerField, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -18,6 +18,7 @@ from auditui.access.scope import RESERVED_CLUSTER, Grant, ViewerScope, is_wildca
 from auditui.events import fields
 from auditui.events.models import AuditEvent
 from auditui.events.normalize import AuditRecord
+from auditui.events.query import to_q
 from auditui.events.query.patterns import shell_pattern
 from auditui.events.query.sql_expressions import TextGlob
 from auditui.events.sanitize import SANITIZED_KEY, make_safe
@@ -207,8 +208,6 @@ class SqlEventStore(EventStore):
         if q.filters:
             qs = qs.filter(**dict(q.filters))
         if q.query is not None:
-            from auditui.events.query import to_q
-
             qs = qs.filter(to_q(q.query))
         return qs
 
@@ -316,8 +315,6 @@ class SqlEventStore(EventStore):
 
     def _aggregate_list_field(self, q: EventQuery, field: str, limit: int | None) -> list[GroupCount]:
         """Group by each element of a JSON list column (groups, source IPs): one row per element."""
-        from django.db import connection
-
         try:
             inner_sql, params = self.queryset(q).values("pk").query.sql_with_params()
         except EmptyResultSet:  # e.g. a viewer whose scope grants nothing

@@ -19,11 +19,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from auditui.access.models import Scope
+from auditui.access.scope import ViewerScope
+from auditui.events import provenance
+from auditui.events.ingest import IngestReport, ingest_events, ingest_path
 from auditui.events.management.commands.simulate import Tally
 from auditui.events.simulator import DEFAULT_CLUSTERS, simulate_cluster
 from auditui.events.simulator.stories import preview_cleanup
+from auditui.events.store import EventQuery, get_store
 
 SAMPLES_CLUSTER = "samples"
 SAMPLE_SUFFIXES = (".json", ".jsonl", ".log", ".gz")
@@ -58,8 +66,6 @@ def demo_password(host: str) -> tuple[str, bool]:
     if chosen == DEFAULT_PASSWORD:
         raise CommandError(f"AUDITUI_ADMIN_PASSWORD={DEFAULT_PASSWORD} is the known demo password: choose another "
                            f"one to serve on {host}, a non-loopback address (or unset it for a generated one)")
-    from django.contrib.auth.password_validation import validate_password
-    from django.core.exceptions import ValidationError
 
     try:
         validate_password(chosen)
@@ -77,9 +83,6 @@ def sample_files(folder: Path) -> list[Path]:
 
 
 def cluster_event_count(cluster: str) -> int:
-    from auditui.access.scope import ViewerScope
-    from auditui.events.store import EventQuery, get_store
-
     return get_store().count(EventQuery(scope=ViewerScope.all(), clusters=(cluster,)))
 
 
@@ -116,9 +119,6 @@ class Command(BaseCommand):
         )
 
     def _load_samples(self) -> None:
-        from auditui.events import provenance
-        from auditui.events.ingest import IngestReport, ingest_path
-
         files = sample_files(sample_dir())
         total = IngestReport()
         for path in files:
@@ -131,9 +131,6 @@ class Command(BaseCommand):
             self.stdout.write(f"  rejected (expected: not an audit event) {_relative(str(rejection))}")
 
     def _simulate(self, options: dict) -> None:
-        from auditui.events import provenance
-        from auditui.events.ingest import ingest_events
-
         source = provenance.demo(provenance.SIMULATOR)
         days = options["days"]
         end = datetime.now(UTC).replace(second=0, microsecond=0)
@@ -163,10 +160,6 @@ class Command(BaseCommand):
             )
 
     def _users(self, password: str, generated: bool, host: str) -> None:
-        from django.contrib.auth import get_user_model
-
-        from auditui.access.models import Scope
-
         users = get_user_model().objects
         admin, created = users.get_or_create(
             username="admin", defaults={"is_staff": True, "is_superuser": True, "email": "admin@example.com"}

@@ -12,6 +12,8 @@ from typing import BinaryIO
 import orjson
 from django.core.management.base import BaseCommand, CommandError
 
+from auditui.events import provenance
+from auditui.events.ingest import ingest_events
 from auditui.events.simulator import default_cluster_names, is_policy_change, simulate_cluster
 
 WRITE_CHUNK = 1000
@@ -128,9 +130,6 @@ class Command(BaseCommand):
         )
 
     def _ingest(self, clusters: list[str], start: datetime, options: dict) -> None:
-        from auditui.events import provenance
-        from auditui.events.ingest import ingest_events
-
         for cluster in clusters:
             tally = Tally(cluster, start, options["days"], self.stderr)
             report = ingest_events(tally.count(self._events(cluster, start, options)), cluster=cluster,
