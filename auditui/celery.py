@@ -10,6 +10,7 @@ from celery.signals import worker_process_init, worker_ready
 
 # From the environment, not django.conf: this module is imported while the settings are read.
 from auditui.env import env_int
+from auditui.runtime import tune_gc
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "auditui.settings")
 
@@ -51,6 +52,4 @@ app.conf.beat_schedule = {
 @worker_ready.connect  # the worker (and, with the solo pool, the process that runs tasks) is set up
 @worker_process_init.connect  # each prefork child, after the fork
 def _tune_gc(**_kwargs: object) -> None:
-    from auditui.runtime import tune_gc
-
     tune_gc()

@@ -122,6 +122,7 @@ def scope_for(user: AbstractBaseUser | AnonymousUser | None) -> ViewerScope:
         return ViewerScope.nothing()
     if user.is_superuser:
         return ViewerScope.all()
+    # in the function: auditui.access.models imports this module (cycle)
     from auditui.access.models import Scope
 
     rows = Scope.objects.for_user(user)

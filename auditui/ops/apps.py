@@ -12,6 +12,7 @@ class OpsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # in ready(): these modules import models, which wait for the app registry
         from auditui.ops import heartbeats, retention, sections  # noqa: F401 - signal receivers, status sections
 
 

@@ -10,6 +10,8 @@ from typing import Any
 from django.urls import reverse
 
 from auditui import status
+from auditui.access.scope import scope_for
+from auditui.events.models import DropRule, IngestJob, PullSource
 
 # (title, what it is for, [(app_label, model_name)…]); apps that do not exist yet list nothing.
 TASKS: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = (
@@ -74,9 +76,6 @@ def task_groups(site: Any, request: Any, app_list: list[dict[str, Any]]) -> list
 
 def attention(user: Any) -> list[Attention]:
     """What needs an administrator now, each linked to where it is fixed."""
-    from auditui.access.scope import scope_for
-    from auditui.events.models import DropRule, IngestJob, PullSource
-
     items: list[Attention] = []
     if user.has_perm("events.view_pullsource"):
         for source in PullSource.objects.filter(enabled=True).exclude(last_error="").order_by("name"):

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from auditui.access.scope import ViewerScope, scope_for
 from auditui.events.store import EventQuery, StoreError, StoreUnavailable, get_store
+from auditui.policies.selectors import changed_policies
 
 
 @dataclass(frozen=True)
@@ -56,8 +57,6 @@ def preview_scope(scope: ViewerScope) -> ScopePreview:
 
 def _policies(scope: ViewerScope) -> tuple[int | None, bool]:
     """Every policy whose changelog the scope shows (the policies page's "all known" tab)."""
-    from auditui.policies.selectors import changed_policies
-
     try:
         found = changed_policies(scope, start=None, end=None)
     except (StoreError, StoreUnavailable):

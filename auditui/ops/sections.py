@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from auditui import status
 from auditui.access.scope import ViewerScope
+from auditui.celery import app
 from auditui.events.models import PullSource
 from auditui.events.store import EventQuery, StoreError, StoreUnavailable, get_store
 from auditui.ops import heartbeats
@@ -38,8 +39,6 @@ def processes() -> status.Section:
 
 @status.section("queue")
 def queue() -> status.Section:
-    from auditui.celery import app
-
     name = app.conf.task_default_queue
     with app.connection_for_write() as connection:
         connection.ensure_connection(max_retries=1, timeout=2)

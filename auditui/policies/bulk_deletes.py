@@ -23,6 +23,7 @@ from auditui.events.normalize import AuditRecord
 from auditui.events.query import escape
 from auditui.events.query.nodes import And, Compare, Node, Or
 from auditui.events.store import EventQuery, ObjectActivity, ObjectRef, get_store
+from auditui.policies import history
 
 # Enough for years of `--all` deletes of one kind; more are not read (and the page says nothing
 # about them), which keeps a runaway script from making every history slow.
@@ -172,8 +173,6 @@ def with_deletes(records: list[AuditRecord], deletes: Sequence[BulkDelete], ref:
     """An object's own write events plus the collection deletes that removed it. A delete whose
     response was not recorded counts when the object existed just before it: its last own change
     (or collection delete) until then was not a delete."""
-    from auditui.policies import history
-
     if not deletes:
         return records
     own = history.build_changelog(records).changes  # successful, in order

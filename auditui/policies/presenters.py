@@ -14,7 +14,7 @@ from auditui.events.store import ObjectRef
 from auditui.events.viewer_time import iso_micro, iso_z
 from auditui.policies import diff as structural
 from auditui.policies.history import Attempt, Change, Changelog, Life
-from auditui.policies.kinds import PolicyKind
+from auditui.policies.kinds import PolicyKind, tier_of
 from auditui.policies.yamldiff import Hunk, line_diff, to_yaml
 
 AROUND = timedelta(minutes=15)
@@ -214,8 +214,6 @@ def _title(change: Change, view: ChangeView) -> str:
 
 
 def tier(kind: PolicyKind, ref: ObjectRef, log: Changelog) -> str:
-    from auditui.policies.kinds import tier_of
-
     latest = next((c.after for c in reversed(log.changes) if c.after is not None), None)
     return tier_of(kind, ref.name, latest)
 
