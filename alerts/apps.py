@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django.apps import AppConfig
 
+from auditui.resources.registry import register
+
 
 class AlertsConfig(AppConfig):
     name = "alerts"
@@ -10,8 +12,8 @@ class AlertsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # in ready(): these modules import models, which wait for the app registry
         from alerts.resources import GlobalAlertKind, GlobalAlertTemplateKind
-        from auditui.resources.registry import register
 
         register(GlobalAlertKind())
         register(GlobalAlertTemplateKind())

@@ -78,6 +78,7 @@ def deliveries_plan(*, event_ids: list[int]) -> list[int]:
 
 
 def _enqueue(delivery_ids: list[int]) -> None:
+    # in the function: alerts.tasks imports alerts.runs, which imports this module (cycle)
     from alerts.tasks import send_delivery
 
     for pk in delivery_ids:

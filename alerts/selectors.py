@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from alerts.models import AlertEvent
 from auditui.access.scope import ViewerScope
@@ -59,8 +60,6 @@ def _instant(params: Mapping[str, str], name: str) -> datetime | None:
     except ValueError:
         raise FilterError(name, f"{text!r} is not an ISO 8601 time") from None
     if moment.tzinfo is None:
-        from django.utils import timezone
-
         moment = timezone.make_aware(moment)  # as typed in the viewer's zone
     return moment
 

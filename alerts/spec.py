@@ -17,6 +17,7 @@ from typing import Any
 
 from alerts.events_face import store_field
 from auditui.events.query import Node, QueryError, keys, parse
+from auditui.events.query.fields import COLUMNS
 from auditui.events.store.base import GROUPABLE_FIELDS, NUMERIC_FIELDS
 from auditui.resources.registry import ResourceInvalid
 
@@ -159,14 +160,10 @@ def _aggregate_by(spec: dict[str, Any]) -> list[str]:
 
 
 def _groupable_keys() -> list[str]:
-    from auditui.events.query.fields import COLUMNS
-
     return [key for key, column in COLUMNS.items() if column.name in GROUPABLE_FIELDS and key != "cluster"]
 
 
 def _numeric_keys() -> list[str]:
-    from auditui.events.query.fields import COLUMNS
-
     return [key for key, column in COLUMNS.items() if column.name in NUMERIC_FIELDS]
 
 

@@ -8,6 +8,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from alerts import runs
+from alerts.notifications import delivery_send
 
 
 @shared_task(name="alerts.tasks.evaluate_due_alerts")
@@ -28,8 +29,6 @@ def evaluate_alert(alert_id: int, instant: str) -> int:
 @shared_task(name="alerts.tasks.send_delivery")
 def send_delivery(delivery_id: int) -> None:
     """One notification; retried with backoff (the service says how long) while it may pass."""
-    from alerts.notifications import delivery_send
-
     delay = delivery_send(delivery_id=delivery_id)
     if delay is not None:
         send_delivery.apply_async((delivery_id,), countdown=delay)
