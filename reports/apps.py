@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+from auditui.resources.registry import register
 
 
 class ReportsConfig(AppConfig):
@@ -9,9 +12,7 @@ class ReportsConfig(AppConfig):
     verbose_name = "Compliance reports"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_migrate
-
-        from auditui.resources.registry import register
+        # in ready(): these modules import models, which wait for the app registry
         from reports.builtin_types import install
         from reports.resources import GlobalReportKind, GlobalReportTypeKind
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from reports.models import GlobalReportType
+
 POLICY_AUDIT = "policy-audit"
 ACTIVITY_SUMMARY = "activity-summary"
 INVENTORY = "inventory"
@@ -81,7 +83,5 @@ def install(**_kwargs: Any) -> None:
     """Install (or bring up to date) the built-in types. The data migration installs them; this
     also runs after every ``migrate`` and ``flush`` (``post_migrate``), so that an upgrade updates
     their specs and a flushed database (tests that truncate every table) gets them back."""
-    from reports.models import GlobalReportType
-
     for name, spec in BUILTIN_TYPES.items():
         GlobalReportType.objects.update_or_create(name=name, defaults={"spec": spec, "builtin": True})

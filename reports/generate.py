@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 
-from reports import collect, files, inventory, inventory_renderers, renderers
+from reports import collect, files, in_scope, inventory, inventory_renderers, renderers
 from reports.builtin_types import ACTIVITY_SUMMARY, INVENTORY, NETWORK_ACCESS, NOT_GENERATED_YET, POLICY_AUDIT
 from reports.models import GlobalReportType, ReportRun
 from reports.sections import summary_sections
@@ -76,8 +76,6 @@ def policy_audit_data(run: ReportRun) -> dict[str, Any]:
 
 
 def _on_applied_policies(run: ReportRun, endpoints: dict[str, Any], entries: list[dict[str, Any]]) -> list[dict]:
-    from reports import in_scope
-
     clusters = sorted({entry["cluster"] for entry in entries})
     applied = in_scope.applied_policies(endpoints, clusters=clusters, start=run.start, end=run.end)
     return [entry for entry in entries if (entry["cluster"], in_scope.policy_id(entry["event"])) in applied]

@@ -12,6 +12,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core import signing
 from django.db.models import F
 from django.urls import reverse
@@ -71,8 +72,6 @@ def subscription_from_token(token: str) -> Subscription | None:
 
 
 def unsubscribe_url(subscription: Subscription) -> str:
-    from django.conf import settings
-
     return settings.AUDITUI_BASE_URL + reverse("reports:unsubscribe", args=[unsubscribe_token(subscription)])
 
 

@@ -16,6 +16,7 @@ from reports import access, selectors
 from reports.builtin_types import ACTIVITY_SUMMARY, INVENTORY, NETWORK_ACCESS, POLICY_AUDIT
 from reports.events_face import local_text
 from reports.models import GlobalReport, GlobalReportType, ReportRun, Subscription
+from reports.presenters import report_status
 
 PAGE_SIZE = 50
 # What each type's widgets and trend show: (summary key, label).
@@ -202,8 +203,6 @@ def reports_page(*, user: Any, scope: ViewerScope, params: Mapping[str, str]) ->
 
 
 def _definition(report: GlobalReport) -> dict[str, Any]:
-    from reports.presenters import report_status
-
     status = report_status(report)
     last_ok = (status.get("lastSuccessfulReportJobs") or [{}])[0]
     return {"report": report, "status": status, "last_success": last_ok.get("end", ""),

@@ -18,8 +18,9 @@ from datetime import datetime, timedelta
 from django.db.models import F
 from django.utils import timezone
 
-from reports import config, schedule
+from reports import config, files, schedule
 from reports.generate import NotGenerated, generate
+from reports.mailing import deliveries_plan
 from reports.models import GlobalReport, ReportRun, report_id
 
 log = logging.getLogger(__name__)
@@ -97,7 +98,6 @@ def run_execute(run_id: int, *, now: datetime | None = None) -> str:
         return ReportRun.PENDING
     state = _finish(run, ReportRun.SUCCEEDED, summary=summary, formats=formats)
     if not run.on_demand:  # subscribers get the scheduled reports; an on-demand run is its runner's
-        from reports.mailing import deliveries_plan
 
         run.refresh_from_db()
         deliveries_plan(run, now=now)
@@ -132,8 +132,6 @@ def report_run_now(report: GlobalReport, *, start: datetime | None = None, end: 
 
 def runs_purge(*, now: datetime | None = None) -> int:
     """Generated reports past ``AUDITUI_REPORT_RETENTION_DAYS``: rows and files."""
-    from reports import files
-
     now = now or timezone.now()
     expired = ReportRun.objects.filter(end__lt=now - config.retention())
     count = 0

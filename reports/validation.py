@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from auditui.resources.registry import ResourceInvalid
+from auditui.state.selector import SelectorError, validate
 from reports import schedule
 from reports.builtin_types import CIS_BENCHMARK
 
@@ -60,7 +61,6 @@ def _selector(value: Any, field: str) -> str:
         return ""
     if not isinstance(value, str):
         raise ResourceInvalid(field, "must be a Calico selector (a string)")
-    from auditui.state.selector import SelectorError, validate
 
     try:
         validate(value)
