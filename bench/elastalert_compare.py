@@ -107,14 +107,15 @@ def compare(args) -> dict:
     with engine_urls(["opensearch"]) as urls, configured_store("opensearch", urls["opensearch"], prefix, dataset,
                                                                 stored):
         auditui_ms, auditui_counts = _auditui_round(args.lookback, args.runs)
-    folder = Path(tempfile.mkdtemp(prefix="auditui-elastalert-"))
-    (folder / "rules").mkdir()
-    kinds, left_out = _write_rules(folder / "rules", args.lookback, f"{prefix}-*")
-    config = _write_config(folder, lookback_delta, prefix)
     elastalert: dict[int, dict] = {}
-    for threads in [int(t) for t in args.threads.split(",")]:
-        rounds = [_elastalert_round(config, lookback_delta, threads) for _ in range(args.runs)]
-        elastalert[threads] = {"ms": [r["seconds"] * 1000 for r in rounds], "last": rounds[-1]}
+    with tempfile.TemporaryDirectory(prefix="auditui-elastalert-") as name:
+        folder = Path(name)
+        (folder / "rules").mkdir()
+        kinds, left_out = _write_rules(folder / "rules", args.lookback, f"{prefix}-*")
+        config = _write_config(folder, lookback_delta, prefix)
+        for threads in [int(t) for t in args.threads.split(",")]:
+            rounds = [_elastalert_round(config, lookback_delta, threads) for _ in range(args.runs)]
+            elastalert[threads] = {"ms": [r["seconds"] * 1000 for r in rounds], "last": rounds[-1]}
     last = elastalert[max(elastalert)]["last"]
     per_rule = {name: {"type": kind, "auditui": auditui_counts.get(name, 0),
                        "elastalert": _alerts_of(kind, last["matches"].get(name, [])),
