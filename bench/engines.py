@@ -112,7 +112,10 @@ def engine_prefix(events: int, dataset: Dataset, store: str = "opensearch") -> s
     shape = "" if (dataset.days, dataset.clusters) == (30, 3) else f"-{dataset.days}d-{dataset.clusters}c"
     # Not "<other prefix>-…": a prefix's pattern (``<prefix>-*``) would take in the other's indices.
     layout = "-" + store.rsplit("-", 1)[1] if store in VARIANTS else ""
-    return f"bench-search{layout}-{events}{shape}"
+    # BENCH_INDEX_PREFIX: another name on a node shared with others (whose runs use the default),
+    # so that one may delete one's own indices without touching theirs.
+    base = os.environ.get("BENCH_INDEX_PREFIX", "bench-search")
+    return f"{base}{layout}-{events}{shape}"
 
 
 def run_on_stores(store_arg: str, events: int, dataset: Dataset, stored: int, run: Callable[[], T],
