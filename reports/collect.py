@@ -43,15 +43,7 @@ def interval_query(start: datetime, end: datetime, text: str | None = None) -> E
 
 def events_oldest_first(q: EventQuery) -> list[AuditRecord]:
     """Every event ``q`` selects, oldest first (stores page newest first)."""
-    store = get_store()
-    records: list[AuditRecord] = []
-    cursor: str | None = None
-    while True:
-        page = store.search(q, page_size=PAGE, cursor=cursor)
-        records.extend(page.records)
-        cursor = page.next_cursor
-        if not cursor:
-            break
+    records = list(get_store().every_record(q, page_size=PAGE))
     records.reverse()
     return records
 

@@ -40,15 +40,7 @@ def state_events(cluster: str, start: datetime | None, end: datetime) -> list[Au
         scope=ViewerScope.all(), start=start, end=end, clusters=(cluster,), query=parse_query(_QUERY),
         filters={"stage": "ResponseComplete"},
     )
-    store = get_store()
-    records: list[AuditRecord] = []
-    cursor = None
-    while True:
-        page = store.search(q, page_size=PAGE_SIZE, cursor=cursor)
-        records.extend(page.records)
-        cursor = page.next_cursor
-        if not cursor:
-            break
+    records = get_store().every_record(q, page_size=PAGE_SIZE)
     return sorted((r for r in records if replay.relevant(r)), key=replay.replay_order)
 
 

@@ -69,6 +69,16 @@ def test_it_searches_newest_first_with_a_cursor(populated):
     assert [r.id for r in seen] == [r.id for r in populated.search(q, page_size=100).records]
 
 
+def test_it_reads_every_record_page_by_page_in_the_search_order(populated):
+    q = EventQuery(scope=ALL, clusters=("c1",))
+    every = list(populated.every_record(q, page_size=4))
+    assert len(every) == populated.count(q) == 27
+    assert [r.id for r in every] == [r.id for r in populated.search(q, page_size=100).records]
+    reader = populated.every_record(q, page_size=4)
+    assert next(reader).id == every[0].id
+    reader.close()  # a reader that stops early releases what its cursor holds
+
+
 def test_it_pages_through_ties_exactly_once_in_one_order_whatever_the_page_size(store):
     # Search engines find a page's time floor with a cheaper sort first; pages must still come
     # out in exactly the order of one big page, ties at a page boundary included.

@@ -182,6 +182,21 @@ class EventStore(ABC):
                     self.release_cursor(cursor)
             newer = older
 
+    def every_record(self, q: EventQuery, *, page_size: int = 1000) -> Iterator[AuditRecord]:
+        """Every record ``q`` matches, newest first, read a page at a time as the caller goes on
+        (what a cursor holds is released if the caller stops early)."""
+        cursor = None
+        try:
+            while True:
+                page = self.search(q, page_size=page_size, cursor=cursor)
+                cursor = page.next_cursor  # before yielding: what to release if the caller stops
+                yield from page.records
+                if not cursor:
+                    break
+        finally:
+            if cursor:
+                self.release_cursor(cursor)
+
     def release_cursor(self, cursor: str) -> None:  # noqa: B027 - most stores hold nothing
         """Free what a cursor holds on to when no one will read on (a search engine's point in
         time, which would otherwise stay open until it expires)."""
