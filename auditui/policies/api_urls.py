@@ -8,6 +8,7 @@ from auditui.policies import api
 
 urlpatterns = [
     path("policies", api.PolicyListView.as_view(), name="api-policies"),
-    path("policies/<str:resource>/<str:namespace>/<str:name>/changelog", api.ChangelogView.as_view(),
+    # The name as a path: a name holding "/" (hostile events can carry one) still has a changelog.
+    path("policies/<str:resource>/<str:namespace>/<path:name>/changelog", api.ChangelogView.as_view(),
          name="api-policy-changelog"),
 ]

@@ -6,5 +6,6 @@ app_name = "policies"
 
 urlpatterns = [
     path("", views.policy_list, name="list"),
-    path("<str:resource>/<str:namespace>/<str:name>/", views.policy_history, name="history"),
+    # The name last, as a path: a name holding "/" (hostile events can carry one) still has a link.
+    path("<str:resource>/<str:namespace>/<path:name>/", views.policy_history, name="history"),
 ]

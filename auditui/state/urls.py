@@ -6,5 +6,6 @@ app_name = "state"
 
 urlpatterns = [
     path("", views.endpoint_list, name="endpoints"),
-    path("<str:cluster>/<str:namespace>/<str:name>/", views.endpoint_detail, name="endpoint"),
+    # The name last, as a path: a name holding "/" (hostile events can carry one) still has a link.
+    path("<str:cluster>/<str:namespace>/<path:name>/", views.endpoint_detail, name="endpoint"),
 ]

@@ -216,3 +216,14 @@ def test_it_renders_a_policy_named_with_html_inert(web, now):
     assert response.status_code == 200
     body = response.content.decode()
     assert "<img src=x" not in body and "evil&lt;img src=x onerror=alert(2)&gt;" in body
+
+
+def test_it_links_and_shows_a_policy_whose_name_holds_a_slash(web, now):
+    story = PolicyStory(name=f"web{SCRIPT}", start=now - timedelta(hours=1))
+    story.create(copy.deepcopy(WEB_SPEC))
+    ingest_events(story.events, cluster="c1")
+    listed = web.get(reverse("policies:list"), {"tab": "all"})
+    assert listed.status_code == 200 and SCRIPT not in listed.content.decode()
+    history = web.get(reverse("policies:history", args=["networkpolicies.networking.k8s.io", "payments",
+                                                         f"web{SCRIPT}"]))
+    assert history.status_code == 200 and SCRIPT not in history.content.decode()
