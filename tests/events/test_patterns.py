@@ -21,18 +21,20 @@ from tests.factories import audit_event
 HOSTILE_URI = "/api/v1/namespaces/" + "a" * 10_000 + "/pods"
 
 
-def test_it_matches_the_hostile_uri_in_under_10_ms():
+# The bounds below tell linear matching (about a millisecond) from backtracking (seconds to hours
+# on these inputs) with room for a loaded CI machine: they are not speed goals (bench/ has those).
+def test_it_matches_the_hostile_uri_without_backtracking():
     pattern = wildcard("*a*/api/*/watch*")
     started = time.perf_counter()
     assert not pattern.fullmatch(HOSTILE_URI)
-    assert time.perf_counter() - started < 0.010
+    assert time.perf_counter() - started < 0.5
 
 
 def test_a_drop_rule_style_query_on_the_hostile_uri_stays_fast():
     event = audit_event(requestURI=HOSTILE_URI)
     started = time.perf_counter()
     assert not matches(Compare("requestURI", "=", "*a*/api/*/watch*"), event)
-    assert time.perf_counter() - started < 0.010
+    assert time.perf_counter() - started < 0.5
 
 
 def test_it_handles_many_stars_against_a_long_text_in_linear_time():
