@@ -22,7 +22,7 @@ from auditui.events.query import to_q
 from auditui.events.query.patterns import shell_pattern
 from auditui.events.query.sql_expressions import TextGlob
 from auditui.events.sanitize import SANITIZED_KEY, make_safe
-from auditui.events.store import rollup
+from auditui.events.store import pg_copy, rollup
 from auditui.events.store.base import (
     LIST_FIELDS,
     Bucket,
@@ -158,8 +158,11 @@ def _postgres_raw(record: AuditRecord) -> str:
     return _json_text(record.raw)
 
 
+_INSERT_COLUMNS = (*_RECORD_FIELDS, *_DERIVED_FIELDS, "ingested_at")
+
+
 def _insert_statement(connection, records: Sequence[AuditRecord]) -> tuple[str, list[tuple]]:
-    columns = [*_RECORD_FIELDS, *_DERIVED_FIELDS, "ingested_at"]
+    columns = _INSERT_COLUMNS
     json_cast = "::jsonb" if connection.vendor == "postgresql" else ""
     placeholders = ", ".join(f"%s{json_cast}" if c in _JSON_COLUMNS else "%s" for c in columns)
     quote = connection.ops.quote_name
@@ -230,6 +233,10 @@ class SqlEventStore(EventStore):
         connection = connections[AuditEvent.objects.db]
         try:
             sql, rows = _insert_statement(connection, records)
+            if connection.vendor == "postgresql" and len(rows) > 1:
+                # COPY and one INSERT … SELECT (pg_copy); a single record takes the plain INSERT,
+                # whose refusal is the reason given when a bisected record is rejected.
+                return pg_copy.insert(connection, _INSERT_COLUMNS, rows), []
             with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
                 cursor.executemany(sql, rows)
                 return cursor.rowcount, []
