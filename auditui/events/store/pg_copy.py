@@ -33,33 +33,49 @@ from auditui.events.models import AuditEvent
 STAGING = "auditui_ingest_staging"
 
 
-def _statements(connection, columns: Sequence[str]) -> tuple[str, str, str]:
+# The wire type of each kind of column in the binary COPY. JSON columns travel as their text (the
+# store has it as text already) into ``text`` staging columns, cast to ``jsonb`` by the INSERT:
+# psycopg's binary jsonb dumper would encode a str as a JSON string.
+_WIRE_TYPES = {"DateTimeField": "timestamptz", "IntegerField": "int4", "BooleanField": "bool", "JSONField": "text"}
+
+
+def _statements(connection, columns: Sequence[str]) -> tuple[str, str, str, list[str]]:
     """CREATE of the staging table (the events table's column types, no constraints: the INSERT
-    into the events table checks them), its COPY, and the INSERT … SELECT from it."""
+    into the events table checks them), its COPY, the INSERT … SELECT from it, and the COPY's
+    wire types."""
     quote = connection.ops.quote_name
-    types = [AuditEvent._meta.get_field(name).db_type(connection) for name in columns]
-    definitions = ", ".join(f"{quote(name)} {kind}" for name, kind in zip(columns, types, strict=True))
-    names = ", ".join(quote(name) for name in columns)
+    fields = [AuditEvent._meta.get_field(name) for name in columns]
+    kinds = [field.get_internal_type() for field in fields]
+    definitions = ", ".join(
+        f"{quote(field.column)} {'text' if kind == 'JSONField' else field.db_type(connection)}"
+        for field, kind in zip(fields, kinds, strict=True)
+    )
+    names = ", ".join(quote(field.column) for field in fields)
+    values = ", ".join(
+        f"{quote(field.column)}::jsonb" if kind == "JSONField" else quote(field.column)
+        for field, kind in zip(fields, kinds, strict=True)
+    )
     create = f"CREATE TEMP TABLE IF NOT EXISTS {STAGING} (pos integer, {definitions}) ON COMMIT DELETE ROWS"
-    copy = f"COPY {STAGING} (pos, {names}) FROM STDIN"
+    copy = f"COPY {STAGING} (pos, {names}) FROM STDIN (FORMAT BINARY)"
     insert = (
-        f"INSERT INTO {quote(AuditEvent._meta.db_table)} ({names}) SELECT {names} FROM {STAGING} ORDER BY pos "
+        f"INSERT INTO {quote(AuditEvent._meta.db_table)} ({names}) SELECT {values} FROM {STAGING} ORDER BY pos "
         "ON CONFLICT DO NOTHING RETURNING id"
     )
-    return create, copy, insert
+    return create, copy, insert, ["int4", *(_WIRE_TYPES.get(kind, "text") for kind in kinds)]
 
 
 def insert(connection, columns: Sequence[str], rows: Sequence[tuple]) -> int:
     """Store ``rows`` (values in the order of ``columns``, as the one-row INSERT takes them);
     the number really inserted. Raises what the database (or the driver) raises for a value it
     refuses: the batch is then stored by nothing, and the caller bisects it."""
-    create, copy_sql, insert_sql = _statements(connection, columns)
+    create, copy_sql, insert_sql, types = _statements(connection, columns)
     # Inside a caller's transaction the commit that empties the staging table comes later: the
     # batch's rows are deleted here, or the next batch would move them again.
     nested = connection.in_atomic_block
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         cursor.execute(create)
         with connection.wrap_database_errors, cursor.cursor.copy(copy_sql) as copy:
+            copy.set_types(types)
             for pos, row in enumerate(rows):
                 copy.write_row((pos, *row))
         cursor.execute(insert_sql)
