@@ -10,7 +10,7 @@ time. The variants:
 
 - ``executemany``: the one-row INSERT per event, as the SQL store wrote before issue 18;
 - ``copy``: auditui's write path (COPY into the staging table, one INSERT … SELECT per batch);
-- ``copy, no hourly trigger``: the same with the hourly-count trigger disabled;
+- ``copy, no hourly trigger``: the same with the hourly-count triggers disabled;
 - ``copy, no secondary indexes``: the same with only the primary key and the unique key;
 - ``copy only``: the COPY into the staging table alone (its rows are discarded): the price of
   receiving the rows (``raw`` as text);
@@ -97,11 +97,11 @@ def copy_only(then: str = "") -> Callable:
 
 @contextmanager
 def no_trigger(cursor) -> Iterator[None]:
-    cursor.execute(f"ALTER TABLE {TABLE} DISABLE TRIGGER events_hourly_count")
+    cursor.execute(f"ALTER TABLE {TABLE} DISABLE TRIGGER USER")
     try:
         yield
     finally:
-        cursor.execute(f"ALTER TABLE {TABLE} ENABLE TRIGGER events_hourly_count")
+        cursor.execute(f"ALTER TABLE {TABLE} ENABLE TRIGGER USER")
 
 
 @contextmanager
