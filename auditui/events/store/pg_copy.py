@@ -33,35 +33,38 @@ from auditui.events.models import AuditEvent
 STAGING = "auditui_ingest_staging"
 
 
-# The wire type of each kind of column in the binary COPY. JSON columns travel as their text (the
-# store has it as text already) into ``text`` staging columns, cast to ``jsonb`` by the INSERT:
-# psycopg's binary jsonb dumper would encode a str as a JSON string.
-_WIRE_TYPES = {"DateTimeField": "timestamptz", "IntegerField": "int4", "BooleanField": "bool", "JSONField": "text"}
+# How each kind of column travels in the binary COPY: (staging column type, wire type, cast into
+# the events table); others as the events table has them, sent as text. JSON columns travel as
+# their text (the store has it as text already), cast to ``jsonb`` by the INSERT: psycopg's binary
+# jsonb dumper would encode a str as a JSON string. Integers travel as int8: psycopg's binary int4
+# dumper silently wraps a value past 32 bits (2**40 arrives as 0), int8 raises past 64, and the
+# cast to integer makes PostgreSQL refuse what the column cannot hold, as the one-row INSERT does.
+_STAGED = {
+    "JSONField": ("text", "text", "::jsonb"),
+    "IntegerField": ("bigint", "int8", "::integer"),
+    "DateTimeField": (None, "timestamptz", ""),
+    "BooleanField": (None, "bool", ""),
+}
 
 
 def _statements(connection, columns: Sequence[str]) -> tuple[str, str, str, list[str]]:
-    """CREATE of the staging table (the events table's column types, no constraints: the INSERT
-    into the events table checks them), its COPY, the INSERT … SELECT from it, and the COPY's
-    wire types."""
+    """CREATE of the staging table (no constraints: the INSERT into the events table checks
+    them), its COPY, the INSERT … SELECT from it, and the COPY's wire types."""
     quote = connection.ops.quote_name
     fields = [AuditEvent._meta.get_field(name) for name in columns]
-    kinds = [field.get_internal_type() for field in fields]
-    definitions = ", ".join(
-        f"{quote(field.column)} {'text' if kind == 'JSONField' else field.db_type(connection)}"
-        for field, kind in zip(fields, kinds, strict=True)
-    )
+    staged = [_STAGED.get(field.get_internal_type(), (None, "text", "")) for field in fields]
+    definitions = ", ".join(f"{quote(field.column)} {kind or field.db_type(connection)}"
+                            for field, (kind, _wire, _cast) in zip(fields, staged, strict=True))
     names = ", ".join(quote(field.column) for field in fields)
-    values = ", ".join(
-        f"{quote(field.column)}::jsonb" if kind == "JSONField" else quote(field.column)
-        for field, kind in zip(fields, kinds, strict=True)
-    )
+    values = ", ".join(f"{quote(field.column)}{cast}"
+                       for field, (_kind, _wire, cast) in zip(fields, staged, strict=True))
     create = f"CREATE TEMP TABLE IF NOT EXISTS {STAGING} (pos integer, {definitions}) ON COMMIT DELETE ROWS"
     copy = f"COPY {STAGING} (pos, {names}) FROM STDIN (FORMAT BINARY)"
     insert = (
         f"INSERT INTO {quote(AuditEvent._meta.db_table)} ({names}) SELECT {values} FROM {STAGING} ORDER BY pos "
         "ON CONFLICT DO NOTHING RETURNING id"
     )
-    return create, copy, insert, ["int4", *(_WIRE_TYPES.get(kind, "text") for kind in kinds)]
+    return create, copy, insert, ["int4", *(wire for _kind, wire, _cast in staged)]
 
 
 def insert(connection, columns: Sequence[str], rows: Sequence[tuple]) -> int:
