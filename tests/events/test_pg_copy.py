@@ -90,12 +90,13 @@ def test_it_rejects_each_refused_record_alone_with_its_position():
     records = _records(12)
     records[2].username = "nul\x00inside"  # PostgreSQL text cannot hold NUL
     records[5].namespace = "n" * 300  # past the column's 253 characters
-    records[9].response_code = 2**40  # past the integer column
+    records[9].response_code = 2**40  # past the integer column (psycopg's binary int4 would wrap it)
+    records[11].response_code = 2**70  # past what the COPY's int8 takes: refused before the server
     result = SqlEventStore().write(records)
-    assert [index for index, _reason in result.rejected] == [2, 5, 9]
+    assert [index for index, _reason in result.rejected] == [2, 5, 9, 11]
     assert all(reason.startswith("the database refused it: ") for _index, reason in result.rejected)
-    assert (result.ingested, result.duplicates) == (9, 0)
-    assert AuditEvent.objects.count() == 9
+    assert (result.ingested, result.duplicates) == (8, 0)
+    assert AuditEvent.objects.count() == 8
 
 
 def test_it_keeps_the_hourly_counts_exact_per_batch():
