@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from auditui.access.scope import ViewerScope
 from auditui.events.models import AuditEvent, HourlyEventCount
 from auditui.events.normalize import normalize_event
+from auditui.events.sanitize import SANITIZED_KEY
 from auditui.events.store import EventQuery
 from auditui.events.store.pg_copy import STAGING
 from auditui.events.store.sql import SqlEventStore
@@ -129,3 +130,14 @@ def test_it_recreates_the_staging_table_after_a_rollback_took_it():
     assert _staged_rows() is None  # its creation was rolled back with the rest
     assert store.write(_records(10)).ingested == 10
     assert AuditEvent.objects.count() == 10
+
+
+def test_it_stores_floats_past_64_bit_integers_as_their_text_and_leaves_hex_ids_alone():
+    # safe=True: as ingest's reader vouches, so the store's own check is what finds the float.
+    big = normalize_event(audit_event(time=T0, audit_id="big", requestObject={"n": 1.5e25}), cluster="c1", safe=True)
+    hex_id = normalize_event(audit_event(time=T0, audit_id="hex", requestObject={"uid": "a5e21b", "n": [1e18]}),
+                             cluster="c1", safe=True)
+    assert SqlEventStore().write([big, hex_id]).ingested == 2
+    stored = {row.audit_id: row.raw for row in AuditEvent.objects.all()}
+    assert stored["big"]["requestObject"]["n"] == "1.5e+25" and stored["big"][SANITIZED_KEY]
+    assert stored["hex"]["requestObject"] == {"uid": "a5e21b", "n": [1e18]} and SANITIZED_KEY not in stored["hex"]

@@ -8,8 +8,8 @@ plans once. What stays as it was:
 
 * the database decides what is a duplicate (the unique key, exact under concurrent writers):
   ``RETURNING`` gives back the rows really inserted, the rest of the batch were duplicates;
-* the row triggers on the events table (the hourly counts) fire for each inserted row, as they
-  do for any INSERT;
+* the triggers on the events table (the hourly counts) fire as for any INSERT: the statement
+  trigger sees the rows really inserted;
 * the first of two copies of one event within a batch is the one stored, and ids follow the
   batch's order (``ORDER BY pos``): "newest" ties go to the highest id, the one stored last;
 * a value the database refuses fails the whole COPY: the caller (``SqlEventStore._insert``)
