@@ -14,6 +14,7 @@ from typing import Any
 from django.db import NotSupportedError
 from django.db.models import BooleanField, Expression, F
 
+from .paths import glob_path, is_wildcard_key, like_path, literal_prefix
 from .patterns import glob_pattern, like_pattern
 from .values import ASCII_LOWERCASE, ASCII_UPPERCASE, Value
 
@@ -207,6 +208,30 @@ _POSTGRES_WALK = """EXISTS (WITH RECURSIVE _qn(p, v) AS (
   WHERE _qc.p = %s OR starts_with(%s, _qc.p || '.')
 ) SELECT 1 FROM _qn WHERE _qn.p = %s AND {test})"""
 
+# A key with * segments (``paths.py``): the walk keeps the nodes on the way to the literal prefix
+# and every node under it whose path holds no "=", and the end test is a pattern on the path.
+_SQLITE_STAR_WALK = """EXISTS (WITH RECURSIVE _qn(p, v, t) AS (
+  SELECT '', {raw} || '', json_type({raw})
+  UNION ALL
+  SELECT {child}, _qc.value, _qc.type
+  FROM _qn, json_each(CASE WHEN _qn.t IN ('object', 'array') THEN _qn.v ELSE '[]' END) AS _qc
+  WHERE instr({child}, '=') = 0
+    AND (substr(%s, 1, length({child}) + 1) = {child} || '.' OR substr({child}, 1, length(%s)) = %s)
+) SELECT 1 FROM _qn WHERE _qn.p GLOB %s AND {test})"""
+
+_POSTGRES_STAR_WALK = """EXISTS (WITH RECURSIVE _qn(p, v) AS (
+  SELECT ''::text, {raw}
+  UNION ALL
+  SELECT _qc.p, _qc.v FROM _qn CROSS JOIN LATERAL (
+    SELECT _qn.p || '.' || _qe.key AS p, _qe.value AS v
+    FROM jsonb_each(CASE WHEN jsonb_typeof(_qn.v) = 'object' THEN _qn.v ELSE '{{}}'::jsonb END) AS _qe
+    UNION ALL
+    SELECT _qn.p, _qe.value
+    FROM jsonb_array_elements(CASE WHEN jsonb_typeof(_qn.v) = 'array' THEN _qn.v ELSE '[]'::jsonb END) AS _qe
+  ) AS _qc
+  WHERE strpos(_qc.p, '=') = 0 AND (starts_with(%s, _qc.p || '.') OR starts_with(_qc.p, %s))
+) SELECT 1 FROM _qn WHERE _qn.p LIKE %s AND {test})"""
+
 
 _SAFE_NEEDLE = re.compile(r"^[A-Za-z0-9_\-/:@ .]+$")
 
@@ -238,18 +263,28 @@ class RawAny(_Condition):
 
     def sqlite(self, column: str) -> Sql:
         test, params = self.test.sqlite("_qn.v", "_qn.t")
-        target = "." + self.key
-        sql = _SQLITE_WALK.format(raw=column, child=_SQLITE_CHILD, test=test)
+        if is_wildcard_key(self.key):
+            prefix = "." + literal_prefix(self.key)
+            sql = _SQLITE_STAR_WALK.format(raw=column, child=_SQLITE_CHILD, test=test)
+            walk_params = [prefix, prefix, prefix, glob_path(self.key), *params]
+        else:
+            target = "." + self.key
+            sql = _SQLITE_WALK.format(raw=column, child=_SQLITE_CHILD, test=test)
+            walk_params = [target, target, target, *params]
         needles = raw_text_needles(self.key, self.test)
         if not needles:
-            return sql, [target, target, target, *params]
+            return sql, walk_params
         # Walking the JSON costs tens of microseconds a row; a substring test costs well under
         # one. Every needle must occur in the stored text for the walk to find anything, so
         # testing them first changes no result (also under NOT) and skips most rows.
         prefilter = " AND ".join(f"instr({column}, %s) > 0" for _ in needles)
-        return f"({prefilter} AND {sql})", [*needles, target, target, target, *params]
+        return f"({prefilter} AND {sql})", [*needles, *walk_params]
 
     def postgresql(self, column: str) -> Sql:
         test, params = self.test.postgresql("_qn.v")
+        if is_wildcard_key(self.key):
+            prefix = "." + literal_prefix(self.key)
+            sql = _POSTGRES_STAR_WALK.format(raw=column, test=test)
+            return sql, [prefix, prefix, like_path(self.key), *params]
         target = "." + self.key
         return _POSTGRES_WALK.format(raw=column, test=test), [target, target, target, *params]
