@@ -105,3 +105,17 @@ def test_it_walks_a_huge_and_deep_object_without_stalling(stored, ingest):
     assert _selected(stored, parse("requestObject.data.* = needle")) == {"deep"}
     assert _selected(stored, parse('requestObject.data.* = "*nothing*"')) == set()
     assert time.monotonic() - started < 20
+
+
+def test_it_reads_a_whole_in_set_in_one_walk_behind_its_needles(db):
+    from django.db import connection
+
+    from auditui.events.models import AuditEvent
+    from auditui.events.query import compile_q
+
+    query = AuditEvent.objects.filter(compile_q('requestObject.data.* IN {"*secretkey*", "*BEGIN*KEY*", "pass="}'))
+    sql = str(query.query)
+    assert sql.count("WITH RECURSIVE") == 1
+    # Each value's longest literal run is a needle; an event holding none is never walked.
+    for needle in ("secretkey", "BEGIN", "pass"):
+        assert needle in sql, connection.vendor
