@@ -119,3 +119,29 @@ def test_it_reads_a_whole_in_set_in_one_walk_behind_its_needles(db):
     # Each value's longest literal run is a needle; an event holding none is never walked.
     for needle in ("secretkey", "BEGIN", "pass"):
         assert needle in sql, connection.vendor
+
+
+@pytest.mark.parametrize("backend", ["sql"])
+def test_the_api_stops_a_star_over_huge_objects_at_the_request_deadline(client, admin, settings, backend_store):
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.utils import timezone
+    from rest_framework.authtoken.models import Token
+
+    from auditui.events.ingest import ingest_events
+
+    now = timezone.now()
+    wide = {"data": {f"key{n}": f"value {n}" for n in range(5000)}}
+    count = 5 if connection.vendor == "postgresql" else 60
+    ingest_events([audit_event(time=now - timedelta(seconds=i + 1), verb="create", level="Request",
+                               requestObject=wide) for i in range(count)], cluster="c")
+    settings.AUDITUI_QUERY_TIMEOUT_S = 0.05
+    token = Token.objects.create(user=admin).key
+    started = time.monotonic()
+    # "zz" is too short to be a needle: every event's data is walked.
+    response = client.get("/api/v1/events", {"query": 'requestObject.data.* = "*zz*"', "start": "now-1h"},
+                          headers={"Authorization": f"Token {token}"})
+    assert response.status_code == 503
+    assert "the search took longer than 0.05 s" in response.json()["error"]
+    assert time.monotonic() - started < 3
