@@ -14,6 +14,7 @@ FLAGGED_FILES: dict[str, set[str]] = {
     "falco-trace-files/attach_pod.json": {"k8s.pod-exec"},
     "falco-trace-files/exec_pod.json": {"k8s.pod-exec"},
     "crowdsec-hub/k8s-audit-pod-exec-file.log": {"k8s.pod-exec"},
+    "falco-trace-files/create_configmap_sensitive_values.json": {"k8s.configmap-credentials"},
     "falco-trace-files/create_cluster_role_wildcard_resources.json": {"k8s.wildcard-role"},
     "falco-trace-files/create_cluster_role_wildcard_verbs.json": {"k8s.wildcard-role"},
     "falco-trace-files/create_nginx_pod_hostnetwork.json": {"k8s.host-namespaces"},
@@ -84,8 +85,11 @@ REAL: dict[str, tuple[list[str], list[str]]] = {
     "k8s.secret-read": ([], ["falco-trace-files/create_secret.json", "falco-trace-files/delete_secret.json",
                              "audit2rbac/demo.log"]),  # demo.log's list secrets was refused (403)
     "k8s.service-account-token": ([], ["falco-trace-files/create_service_account_token_secret.json"]),
-    "k8s.configmap-credentials": ([], ["falco-trace-files/create_configmap.json",
-                                       "falco-trace-files/create_configmap_no_sensitive_values.json"]),
+    # Six ConfigMaps whose access.properties value holds aws_secret_access_key (and key ids,
+    # passwords, passphrases); the benign ones hold only ui.properties colours.
+    "k8s.configmap-credentials": (["falco-trace-files/create_configmap_sensitive_values.json"],
+                                  ["falco-trace-files/create_configmap.json",
+                                   "falco-trace-files/create_configmap_no_sensitive_values.json"]),
 }
 
 # The 403s of demo.log inside one 10-minute lookback (seven, 19:55–20:02); the four later ones
@@ -177,6 +181,18 @@ HAND_BUILT: dict[str, list[dict[str, Any]]] = {
          "requestObject": {"data": {"tls.key": "-----BEGIN PRIVATE KEY-----"}}},
         {"flag": False, "verb": "create", "resource": "configmaps", "name": "settings",
          "requestObject": {"data": {"color": "purple", "password_policy_url": "https://example.com"}}},
+        # Credentials inside values, under harmless key names.
+        {"flag": True, "verb": "create", "resource": "configmaps", "name": "app-env",
+         "requestObject": {"data": {"app.env": "DB_HOST=db\nDB_PASSWORD=hunter2\n"}}},
+        {"flag": True, "verb": "patch", "resource": "configmaps", "name": "boto",
+         "requestObject": {"data": {"credentials": "[default]\nkey = AKIAIOSFODNN7EXAMPLE\n"}}},
+        {"flag": True, "verb": "create", "resource": "configmaps", "name": "deploy",
+         "requestObject": {"data": {"deploy.pem": "-----BEGIN OPENSSH PRIVATE KEY-----\nb3Bl\n"}}},
+        {"flag": False, "verb": "create", "resource": "configmaps", "name": "ui",
+         "requestObject": {"data": {"ui.properties": "color.good=purple\ncolor.bad=yellow\n",
+                                    "settings.yaml": "passwordPolicy: strict\nminLength: 12\n"}}},
+        {"flag": False, "verb": "get", "resource": "configmaps", "name": "app-env",
+         "requestObject": {"data": {"app.env": "DB_PASSWORD=hunter2"}}},
     ],
     "k8s.secret-read": [
         {"flag": True, "verb": "get", "resource": "secrets", "name": "db-password", "username": "alice@example.com"},

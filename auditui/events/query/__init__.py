@@ -21,6 +21,10 @@ Semantics (``matcher.py`` and ``sql.py`` implement exactly these):
 * Keys are dotted paths into the event. Through a list, the key matches when ANY element
   matches. A dict key may contain dots (``annotations.authorization.k8s.io/decision``):
   every split of the path into existing keys is tried.
+* A ``*`` segment (``requestObject.data.*``) stands for any non-empty text of the path, one
+  key or several nested ones, in a path that holds no ``=`` (``paths.py`` says why). Such a key
+  takes ``=``, ``!=``, IN, NOTIN and EMPTY; it cannot start a key, follow or reach an indexed
+  key; ``**`` is an error.
 * Indexed keys (``fields.COLUMNS``) read the values the normaliser stores; a missing text
   value is "" and a missing list is []. ``time``/``timestamp``/``requestReceivedTimestamp``
   are the event time, ``impersonatedUser`` its username, ``name`` is ``objectRef.name``,

@@ -15,6 +15,8 @@ from auditui.events.fields import BY_KEY
 from auditui.events.fields import FieldKind as ColumnKind
 from auditui.events.normalize import RejectedRecord, normalize_event
 
+from .paths import is_wildcard_key, wildcard_values
+
 
 @dataclass(frozen=True)
 class Column:
@@ -61,8 +63,12 @@ def raw_values(event: Any, key: str) -> Iterator[Any]:
 
     A dict key may itself contain dots (``annotations.authorization.k8s.io/decision``):
     every way of splitting the path into existing keys is followed, so the longest matching
-    key is always found. The SQL compiler walks the document the same way.
+    key is always found. The SQL compiler walks the document the same way. A key with ``*``
+    segments is walked by ``paths.wildcard_values``.
     """
+    if is_wildcard_key(key):
+        yield from wildcard_values(event, key)
+        return
     target = "." + key
     stack: list[tuple[str, Any]] = [("", event)]
     while stack:

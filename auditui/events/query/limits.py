@@ -28,6 +28,10 @@ MAX_IN_VALUES = 1_000
 MAX_SET_VALUES = 5_000
 # Digits of a number in a query (what Python reads into an integer at most).
 MAX_NUMBER_DIGITS = 4_300
+# Characters of a key with a * segment and one value compared with it: a search engine takes
+# them as one regular expression, and refuses one longer than 1,000 characters
+# (index.max_regex_length), escapes included.
+MAX_WILDCARD_KEY_TEXT = 300
 
 
 @dataclass
@@ -67,6 +71,13 @@ class Budget:
         if digits > MAX_NUMBER_DIGITS and text.strip("+-.eE0123456789") == "":
             raise QueryError(
                 f"a number has more than {MAX_NUMBER_DIGITS:,} digits (number length cap)", self.text, position)
+
+    def wildcard_value(self, key: str, text: str, position: int) -> None:
+        """A value (escapes removed) compared with ``key``, which has a ``*`` segment."""
+        if len(key) + len(text) > MAX_WILDCARD_KEY_TEXT:
+            raise QueryError(
+                f"a key with * and its value are longer than {MAX_WILDCARD_KEY_TEXT} characters together "
+                "(wildcard key cap)", self.text, position)
 
     def set_size(self, count: int, position: int) -> None:
         """An IN / NOTIN set of ``count`` values, written at ``position``."""

@@ -12,9 +12,10 @@ from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from .errors import QueryError
-from .fields import is_time_key
+from .fields import COLUMNS, is_time_key
 from .limits import MAX_DEPTH, MAX_IN_VALUES, MAX_QUERY_LENGTH, Budget
 from .nodes import And, Compare, Empty, InSet, Node, Not, Or, Text
+from .paths import is_wildcard_key, misuse
 from .patterns import canonical, has_wildcard, unescape
 from .values import time_range
 
@@ -84,6 +85,7 @@ _PARSER = Lark(_GRAMMAR, parser="lalr", lexer="basic", maybe_placeholders=False)
 _VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
 
 Substitutions = Mapping[str, Iterable[str] | str]
+_COLUMN_KEYS = frozenset(COLUMNS)
 
 
 def parse(text: str, substitutions: Substitutions | None = None) -> Node:
@@ -150,6 +152,9 @@ class _Builder:
         key = self.literal(token)
         if not key:
             raise self.error("a key cannot be empty", token)
+        problem = misuse(key, _COLUMN_KEYS)
+        if problem:
+            raise self.error(problem, token)
         return key
 
     def compare(self, key: str, op_token: Token, token: Token) -> Node:
@@ -160,6 +165,10 @@ class _Builder:
             values = self.expand(key, token)
             self.budget.set_size(len(values), token.start_pos or 0)
             return InSet(key, values, negate=op == "!=")
+        if op not in ("=", "!=") and is_wildcard_key(key):
+            # The search engines find such a value by a regular expression on the path, which
+            # cannot be combined with the range of an ordering.
+            raise self.error(f"a key with * takes =, !=, IN, NOTIN or EMPTY, not {op}", op_token)
         value = self.pattern(token)
         self.check_value(key, value, token)
         return Compare(key, op, value)
@@ -200,6 +209,8 @@ class _Builder:
 
     def check_value(self, key: str, value: str, token: Token) -> None:
         self.budget.value(unescape(value), token.start_pos or 0)
+        if is_wildcard_key(key):
+            self.budget.wildcard_value(key, value, token.start_pos or 0)
         if is_time_key(key) and (has_wildcard(value) or time_range(unescape(value)) is None):
             formats = 'RFC3339, "2006-01-02 15:04:05" or "2006-01-02"'
             raise self.error(f'"{value}" is not a time for {key}: use {formats}', token)

@@ -15,7 +15,7 @@ from .fields import TEXT_SEARCH_COLUMNS, column_for, value_for_key
 from .nodes import And, Compare, Empty, InSet, Node, Not, Or, Text
 from .parser import Substitutions, parse
 from .patterns import unescape
-from .sql_expressions import NON_EMPTY, LeafTest, ListAny, NumberCompare, RawAny, TextCompare, TextGlob
+from .sql_expressions import NON_EMPTY, AnyOf, LeafTest, ListAny, NumberCompare, RawAny, TextCompare, TextGlob
 from .values import ascii_lower, read_value, time_range
 
 
@@ -87,6 +87,9 @@ def _in_set(key: str, values: tuple[str, ...]) -> Q:
     column = column_for(key)
     if not values:
         return _nothing()
+    if column is None and len(values) > 1:
+        # One walk of the JSON for the whole set, rather than one per value.
+        return _raw(key, AnyOf(tuple(LeafTest("=", read_value(value)) for value in dict.fromkeys(values))))
     if column is None or column.kind != "text":
         return reduce(operator.or_, (_compare(key, "=", value) for value in values))
     # Plain values of a text column become one IN (...) that can use the column's index.

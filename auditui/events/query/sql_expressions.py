@@ -14,7 +14,8 @@ from typing import Any
 from django.db import NotSupportedError
 from django.db.models import BooleanField, Expression, F
 
-from .patterns import glob_pattern, like_pattern
+from .paths import glob_path, is_wildcard_key, like_path, literal_prefix
+from .patterns import glob_pattern, like_pattern, units
 from .values import ASCII_LOWERCASE, ASCII_UPPERCASE, Value
 
 SQL_OPERATORS = {"=": "=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
@@ -70,7 +71,6 @@ class NonEmptyTest:
 
 
 NON_EMPTY = NonEmptyTest()
-Test = LeafTest | NonEmptyTest
 
 
 class _Condition(Expression):
@@ -207,8 +207,33 @@ _POSTGRES_WALK = """EXISTS (WITH RECURSIVE _qn(p, v) AS (
   WHERE _qc.p = %s OR starts_with(%s, _qc.p || '.')
 ) SELECT 1 FROM _qn WHERE _qn.p = %s AND {test})"""
 
+# A key with * segments (``paths.py``): the walk keeps the nodes on the way to the literal prefix
+# and every node under it whose path holds no "=", and the end test is a pattern on the path.
+_SQLITE_STAR_WALK = """EXISTS (WITH RECURSIVE _qn(p, v, t) AS (
+  SELECT '', {raw} || '', json_type({raw})
+  UNION ALL
+  SELECT {child}, _qc.value, _qc.type
+  FROM _qn, json_each(CASE WHEN _qn.t IN ('object', 'array') THEN _qn.v ELSE '[]' END) AS _qc
+  WHERE instr({child}, '=') = 0
+    AND (substr(%s, 1, length({child}) + 1) = {child} || '.' OR substr({child}, 1, length(%s)) = %s)
+) SELECT 1 FROM _qn WHERE _qn.p GLOB %s AND {test})"""
+
+_POSTGRES_STAR_WALK = """EXISTS (WITH RECURSIVE _qn(p, v) AS (
+  SELECT ''::text, {raw}
+  UNION ALL
+  SELECT _qc.p, _qc.v FROM _qn CROSS JOIN LATERAL (
+    SELECT _qn.p || '.' || _qe.key AS p, _qe.value AS v
+    FROM jsonb_each(CASE WHEN jsonb_typeof(_qn.v) = 'object' THEN _qn.v ELSE '{{}}'::jsonb END) AS _qe
+    UNION ALL
+    SELECT _qn.p, _qe.value
+    FROM jsonb_array_elements(CASE WHEN jsonb_typeof(_qn.v) = 'array' THEN _qn.v ELSE '[]'::jsonb END) AS _qe
+  ) AS _qc
+  WHERE strpos(_qc.p, '=') = 0 AND (starts_with(%s, _qc.p || '.') OR starts_with(_qc.p, %s))
+) SELECT 1 FROM _qn WHERE _qn.p LIKE %s AND {test})"""
+
 
 _SAFE_NEEDLE = re.compile(r"^[A-Za-z0-9_\-/:@ .]+$")
+_SAFE_RUN = re.compile(r"[A-Za-z0-9_\-/:@ .]+")
 
 
 def raw_text_needles(key: str, test: Test) -> list[str]:
@@ -216,17 +241,56 @@ def raw_text_needles(key: str, test: Test) -> list[str]:
 
     Only text that JSON writes verbatim (no escapes, ASCII) is used, so a needle can never
     be missing from an event that matches: the key's segments, and a plain string compared
-    with ``=``.
+    with ``=`` (or the longest literal run of a pattern).
     """
     needles = [segment for segment in key.split(".") if _SAFE_NEEDLE.match(segment)]
-    if isinstance(test, LeafTest) and test.op == "=" and not test.value.wildcard:
-        value = test.value
-        if value.number is None and value.boolean is None and value.text and _SAFE_NEEDLE.match(value.text):
-            needles.append(value.text)
-        elif isinstance(value.number, int) and abs(value.number) < 10**15:
-            # Stored as 8443, 8443.0 or "8443": the digits are there in every spelling orjson writes.
-            needles.append(str(abs(value.number)))
+    if isinstance(test, LeafTest):
+        needles += value_needles(test)
     return list(dict.fromkeys(needles))
+
+
+def value_needles(test: LeafTest) -> list[str]:
+    """What the JSON text holds wherever a value passes ``test`` (``raw_text_needles``)."""
+    value = test.value
+    if test.op != "=":
+        return []
+    if value.wildcard:
+        # Only a string matches a pattern, and it holds every literal run of the pattern: the
+        # longest safe one is a needle (`*aws_secret_access_key*` skips nearly every event).
+        literal = "".join(char if not wild else "\0" for char, wild in units(value.pattern))
+        longest = max(_SAFE_RUN.findall(literal), key=len, default="")
+        return [longest] if len(longest) >= 3 else []
+    if value.number is None and value.boolean is None and value.text and _SAFE_NEEDLE.match(value.text):
+        return [value.text]
+    if isinstance(value.number, int) and abs(value.number) < 10**15:
+        # Stored as 8443, 8443.0 or "8443": the digits are there in every spelling orjson writes.
+        return [str(abs(value.number))]
+    return []
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    """Some test of several passes: one walk of the JSON for a whole IN set."""
+
+    tests: tuple[LeafTest, ...]
+
+    def sqlite(self, value: str, type_: str) -> Sql:
+        return _any_sql([test.sqlite(value, type_) for test in self.tests])
+
+    def postgresql(self, value: str) -> Sql:
+        return _any_sql([test.postgresql(value) for test in self.tests])
+
+    def needle_groups(self) -> list[list[str]]:
+        """One needle per test, or none at all when a test has none (nothing would be skipped)."""
+        groups = [value_needles(test)[:1] for test in self.tests]
+        return groups if all(groups) else []
+
+
+def _any_sql(parts: list[Sql]) -> Sql:
+    return "(" + " OR ".join(sql for sql, _ in parts) + ")", [param for _, params in parts for param in params]
+
+
+Test = LeafTest | NonEmptyTest | AnyOf
 
 
 class RawAny(_Condition):
@@ -238,18 +302,50 @@ class RawAny(_Condition):
 
     def sqlite(self, column: str) -> Sql:
         test, params = self.test.sqlite("_qn.v", "_qn.t")
-        target = "." + self.key
-        sql = _SQLITE_WALK.format(raw=column, child=_SQLITE_CHILD, test=test)
+        if is_wildcard_key(self.key):
+            prefix = "." + literal_prefix(self.key)
+            sql = _SQLITE_STAR_WALK.format(raw=column, child=_SQLITE_CHILD, test=test)
+            walk_params = [prefix, prefix, prefix, glob_path(self.key), *params]
+        else:
+            target = "." + self.key
+            sql = _SQLITE_WALK.format(raw=column, child=_SQLITE_CHILD, test=test)
+            walk_params = [target, target, target, *params]
         needles = raw_text_needles(self.key, self.test)
-        if not needles:
-            return sql, [target, target, target, *params]
         # Walking the JSON costs tens of microseconds a row; a substring test costs well under
         # one. Every needle must occur in the stored text for the walk to find anything, so
         # testing them first changes no result (also under NOT) and skips most rows.
-        prefilter = " AND ".join(f"instr({column}, %s) > 0" for _ in needles)
-        return f"({prefilter} AND {sql})", [*needles, target, target, target, *params]
+        checks = [f"instr({column}, %s) > 0" for _ in needles]
+        groups = self.test.needle_groups() if isinstance(self.test, AnyOf) else []
+        if groups:
+            checks.append("(" + " OR ".join(f"instr({column}, %s) > 0" for _ in groups) + ")")
+            needles = [*needles, *(group[0] for group in groups)]
+        if not checks:
+            return sql, walk_params
+        return f"({' AND '.join(checks)} AND {sql})", [*needles, *walk_params]
 
     def postgresql(self, column: str) -> Sql:
         test, params = self.test.postgresql("_qn.v")
-        target = "." + self.key
-        return _POSTGRES_WALK.format(raw=column, test=test), [target, target, target, *params]
+        if is_wildcard_key(self.key):
+            prefix = "." + literal_prefix(self.key)
+            sql = _POSTGRES_STAR_WALK.format(raw=column, test=test)
+            walk_params = [prefix, prefix, like_path(self.key), *params]
+        else:
+            target = "." + self.key
+            sql, walk_params = _POSTGRES_WALK.format(raw=column, test=test), [target, target, target, *params]
+        groups = self.test.needle_groups() if isinstance(self.test, AnyOf) else []
+        if not groups and not (isinstance(self.test, LeafTest) and value_needles(self.test)):
+            return sql, walk_params
+        # As on SQLite, for conditions whose values give needles: jsonb's text form writes
+        # the needles' characters verbatim, and one cast with LIKE ALL / ANY costs far less
+        # than the walk it skips.
+        every = raw_text_needles(self.key, self.test)
+        checks = [f"({column})::text LIKE ALL (ARRAY[{', '.join(['%s'] * len(every))}])"] if every else []
+        if groups:
+            checks.append(f"({column})::text LIKE ANY (ARRAY[{', '.join(['%s'] * len(groups))}])")
+        needles = [_contains(needle) for needle in [*every, *(group[0] for group in groups)]]
+        return f"({' AND '.join(checks)} AND {sql})", [*needles, *walk_params]
+
+
+def _contains(needle: str) -> str:
+    # Needles are of _SAFE_RUN's characters: of LIKE's specials only "_" can be among them.
+    return "%" + needle.replace("_", "\\_") + "%"

@@ -4,7 +4,7 @@
 
 Everything here is plain dicts, valid on Elasticsearch 8/9 and OpenSearch 2.x alike: only
 ``keyword``, ``long`` and ``date`` fields, and ``bool``/``term``/``terms``/``range``/
-``wildcard``/``exists``/``ids`` queries. The semantics are those of ``matcher.py`` (see the
+``wildcard``/``regexp``/``exists``/``ids`` queries. The semantics are those of ``matcher.py`` (see the
 package docstring of ``auditui.events.query``); tests/events/test_query_search_engine.py holds
 the two to each other on the real samples and on random queries.
 
@@ -26,6 +26,11 @@ length prefix makes the path end unambiguous, so "every entry of this path" is a
 Keyword ranges compare UTF-8 bytes, which is code-point order, as Python and SQLite compare.
 A string longer than ``MAX_TERM_BYTES`` (a Lucene term limit) is found by ``=`` through its
 hash, but never by a wildcard or an ordering operator (documented limitation).
+
+A key with ``*`` segments (``auditui.events.query.paths``) is a ``regexp`` query on the same
+fields: ``[0-9]+:`` then the path with ``[^=]+`` for each ``*``, then ``=`` and the value. The
+term dictionary is sorted, so the engine seeks to each length's literal prefix instead of
+reading every term; no script reads a document.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from auditui.access.scope import RESERVED_CLUSTER, Grant, ViewerScope, is_wildca
 from auditui.events.query.errors import QueryError
 from auditui.events.query.fields import column_for, value_for_key
 from auditui.events.query.nodes import And, Compare, Empty, InSet, Node, Not, Or, Text
+from auditui.events.query.paths import is_wildcard_key, regexp_literal, regexp_path
 from auditui.events.query.patterns import unescape, units
 from auditui.events.query.values import Value, ascii_lower, read_value, time_range
 from auditui.events.store.base import from_micros, micros
@@ -199,6 +205,8 @@ def _string(field: str, prefix: str, op: str, value: Value) -> dict:
 
 def _raw_compare(key: str, op: str, value: Value) -> dict:
     """Some value at the path passes ``matcher.leaf_matches``: string, number or boolean."""
+    if is_wildcard_key(key):
+        return _star_compare(key, op, value)
     prefix = path_prefix(key)
     parts = [_string("raw_s", prefix, op, value)]
     too_long = len((prefix + value.text).encode("utf-8", "surrogatepass")) > MAX_TERM_BYTES
@@ -208,6 +216,33 @@ def _raw_compare(key: str, op: str, value: Value) -> dict:
         parts.append(_ordered("raw_n", prefix, op, prefix + encode_number(value.number), path_end(key)))
     if op == "=" and value.boolean is not None:
         parts.append(_term("raw_b", prefix + ("true" if value.boolean else "false")))
+    return any_of(parts)
+
+
+def _regexp(field: str, pattern: str) -> dict:
+    # No optional operators: every character that is not a letter or digit is escaped anyway.
+    return {"regexp": {field: {"value": pattern, "flags": "NONE"}}}
+
+
+def _star_compare(key: str, op: str, value: Value) -> dict:
+    """``_raw_compare`` for a key with ``*`` segments (``query.paths``): one regular expression
+    per entry field, ``<length>:<path>=<value>`` where the path is ``regexp_path`` and the length
+    any number (``[^=]+`` in the path finds where it ends). Only ``=``: the parser refuses the rest."""
+    if op != "=":
+        raise QueryError(f"a key with * takes =, !=, IN, NOTIN or EMPTY, not {op}")
+    entry = "[0-9]+:" + regexp_path(key) + "="
+    if value.wildcard:
+        text = "".join((".*" if char == "*" else ".") if wild else regexp_literal(char)
+                       for char, wild in units(value.pattern))
+        return _regexp("raw_s", entry + text)
+    # A string too long for one index term is indexed by its hash; with a path of unknown
+    # length either may hold it.
+    parts = [_regexp("raw_s", entry + regexp_literal(value.text)),
+             _regexp("raw_h", entry + digest(value.text))]
+    if value.number is not None:
+        parts.append(_regexp("raw_n", entry + regexp_literal(encode_number(value.number))))
+    if value.boolean is not None:
+        parts.append(_regexp("raw_b", entry + ("true" if value.boolean else "false")))
     return any_of(parts)
 
 
@@ -264,6 +299,8 @@ def _time(field: str, op: str, text: str) -> dict:
 
 def _empty(key: str) -> dict:
     column = column_for(key)
+    if column is None and is_wildcard_key(key):
+        return negate(_regexp("raw_ne", regexp_path(key)))
     if column is None:
         return negate(_term("raw_ne", key))
     if column.kind == "list":
