@@ -22,7 +22,7 @@ from auditui.events.query import to_q
 from auditui.events.query.patterns import shell_pattern
 from auditui.events.query.sql_expressions import TextGlob
 from auditui.events.sanitize import SANITIZED_KEY, make_safe
-from auditui.events.store import rollup
+from auditui.events.store import hourly, rollup
 from auditui.events.store.base import (
     LIST_FIELDS,
     Bucket,
@@ -158,15 +158,18 @@ def _postgres_raw(record: AuditRecord) -> str:
     return _json_text(record.raw)
 
 
-def _insert_statement(connection, records: Sequence[AuditRecord]) -> tuple[str, list[tuple]]:
+def _insert_head(connection) -> tuple[str, str]:
+    """``INSERT INTO events (columns)`` and the placeholders of one row."""
     columns = [*_RECORD_FIELDS, *_DERIVED_FIELDS, "ingested_at"]
     json_cast = "::jsonb" if connection.vendor == "postgresql" else ""
     placeholders = ", ".join(f"%s{json_cast}" if c in _JSON_COLUMNS else "%s" for c in columns)
     quote = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {quote(AuditEvent._meta.db_table)} ({', '.join(quote(c) for c in columns)}) "
-        f"VALUES ({placeholders}) ON CONFLICT DO NOTHING"
-    )
+    return f"INSERT INTO {quote(AuditEvent._meta.db_table)} ({', '.join(quote(c) for c in columns)})", placeholders
+
+
+def _insert_statement(connection, records: Sequence[AuditRecord]) -> tuple[str, list[tuple]]:
+    head, placeholders = _insert_head(connection)
+    sql = f"{head} VALUES ({placeholders}) ON CONFLICT DO NOTHING"
     adapt_time = connection.ops.adapt_datetimefield_value
     now = adapt_time(timezone.now())
     rows = []
@@ -185,6 +188,59 @@ def _insert_statement(connection, records: Sequence[AuditRecord]) -> tuple[str, 
         row.append(now)
         rows.append(tuple(row))
     return sql, rows
+
+
+def inserted_rows(connection, cursor, records: Sequence[AuditRecord]) -> list[AuditRecord]:
+    """Insert ``records``, skipping those already stored; the records really inserted (the
+    first of two with the same identity, when a batch holds both)."""
+    if connection.vendor == "sqlite":
+        return _sqlite_inserted(connection, cursor, records)
+    return _returning_inserted(connection, cursor, records)
+
+
+def _sqlite_inserted(connection, cursor, records: Sequence[AuditRecord]) -> list[AuditRecord]:
+    """``executemany`` of one-row INSERTs (without a trigger SQLite needs no statement journal
+    for them). The transaction holds SQLite's one write lock from its start (BEGIN IMMEDIATE,
+    settings), so the rows with ids above the highest id before are exactly the ones inserted:
+    read back only when the count says some records were duplicates."""
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    cursor.execute(f"SELECT max(id) FROM {table}")
+    highest = cursor.fetchone()[0] or 0
+    sql, rows = _insert_statement(connection, records)
+    cursor.executemany(sql, rows)
+    if cursor.rowcount == len(records):
+        return list(records)
+    cursor.execute(f"SELECT cluster, audit_id, stage FROM {table} WHERE id > %s", [highest])
+    return _with_keys(records, {tuple(row) for row in cursor.fetchall()})
+
+
+# Rows per multi-row INSERT … RETURNING: PostgreSQL takes at most 65,535 parameters a statement.
+_RETURNING_ROWS = 1000
+
+
+def _returning_inserted(connection, cursor, records: Sequence[AuditRecord]) -> list[AuditRecord]:
+    """Multi-row INSERTs whose RETURNING names the rows inserted (PostgreSQL: concurrent writers
+    interleave ids, so only the statement itself can say which rows were its own)."""
+    head, placeholders = _insert_head(connection)
+    _sql, rows = _insert_statement(connection, records)
+    keys: set[tuple] = set()
+    for start in range(0, len(rows), _RETURNING_ROWS):
+        chunk = rows[start:start + _RETURNING_ROWS]
+        values = ", ".join(f"({placeholders})" for _ in chunk)
+        cursor.execute(f"{head} VALUES {values} ON CONFLICT DO NOTHING RETURNING cluster, audit_id, stage",
+                       [value for row in chunk for value in row])
+        keys.update(tuple(row) for row in cursor.fetchall())
+    return _with_keys(records, keys)
+
+
+def _with_keys(records: Sequence[AuditRecord], keys: set[tuple]) -> list[AuditRecord]:
+    """The records whose identity is in ``keys``, each identity once (its first record)."""
+    found = []
+    for record in records:
+        if record.key in keys:
+            keys.discard(record.key)
+            found.append(record)
+    return found
 
 
 def to_record(row: AuditEvent, *, columns_only: bool = False) -> AuditRecord:
@@ -215,27 +271,30 @@ class SqlEventStore(EventStore):
     def write(self, records: Sequence[AuditRecord]) -> WriteResult:
         """One INSERT … ON CONFLICT DO NOTHING per batch: the database decides what is a duplicate
         (exact under concurrent writers), and we skip the ORM's per-object overhead, which was
-        most of the cost of ingest."""
+        most of the cost of ingest. The hourly counts get the records really inserted, in the
+        same transaction (``hourly``: this, not a trigger, counts inserts on every vendor)."""
         if not records:
             return WriteResult()
-        inserted, rejected = self._insert(records, 0)
-        return WriteResult(ingested=inserted, duplicates=len(records) - inserted - len(rejected),
+        connection = connections[AuditEvent.objects.db]
+        with transaction.atomic(using=connection.alias):
+            inserted, rejected = self._insert(records, 0)
+            hourly.add_inserted(connection, inserted)
+        return WriteResult(ingested=len(inserted), duplicates=len(records) - len(inserted) - len(rejected),
                            rejected=tuple(rejected))
 
-    def _insert(self, records: Sequence[AuditRecord], offset: int) -> tuple[int, list[tuple[int, str]]]:
-        """Insert in one transaction; when the database refuses a value, insert each half on its
-        own (bisecting down to the one record at fault), so that a refused record is rejected
-        alone and never takes its batch with it. An outage (OperationalError) is not bisected:
-        it fails every half alike, and ingest reports the store unavailable."""
+    def _insert(self, records: Sequence[AuditRecord], offset: int) -> tuple[list[AuditRecord], list[tuple[int, str]]]:
+        """Insert in one transaction (a savepoint of ``write``'s); the records really inserted
+        (not the duplicates) and the refused ones. When the database refuses a value, insert each
+        half on its own (bisecting down to the one record at fault), so that a refused record is
+        rejected alone and never takes its batch with it. An outage (OperationalError) is not
+        bisected: it fails every half alike, and ingest reports the store unavailable."""
         connection = connections[AuditEvent.objects.db]
         try:
-            sql, rows = _insert_statement(connection, records)
             with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-                cursor.executemany(sql, rows)
-                return cursor.rowcount, []
+                return inserted_rows(connection, cursor, records), []
         except _RECORD_ERRORS as exc:
             if len(records) == 1:
-                return 0, [(offset, f"the database refused it: {_reason(exc)}")]
+                return [], [(offset, f"the database refused it: {_reason(exc)}")]
         middle = len(records) // 2
         first, first_rejected = self._insert(records[:middle], offset)
         second, second_rejected = self._insert(records[middle:], offset + middle)
