@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import repeat
 from typing import Any
 
 from auditui.events.sanitize import SANITIZED_KEY, make_safe
@@ -117,8 +118,13 @@ def has_body(raw: dict, key: str) -> bool:
     """Whether any path under ``key`` can hold a value: the key (or a top-level key that starts
     with ``key.``, since path segments may contain dots) is present and not null. Stored beside
     the event so that conditions on request/response bodies skip the events that have none."""
+    if raw.get(key) is not None:
+        return True
     prefix = key + "."
-    return any((name == key or name.startswith(prefix)) and value is not None for name, value in raw.items())
+    # Dotted top-level keys are rare: look for one in C (map) before walking the values.
+    if not any(map(str.startswith, raw, repeat(prefix))):
+        return False
+    return any(name.startswith(prefix) and value is not None for name, value in raw.items())
 
 
 def parse_time(value: Any, field_name: str) -> datetime:
