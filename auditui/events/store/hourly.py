@@ -5,7 +5,7 @@ This replaced an AFTER INSERT trigger (issue 18): the trigger ran one upsert per
 SQLite it made every row's INSERT open a statement journal (a temporary file that received a
 copy of every page the row touched), which was most of ingest's system time. Deletes (purge,
 or by hand) are still counted by the AFTER DELETE trigger (``rollup_sql``). The caller runs
-``add_inserted`` in the transaction that inserted the events, so both commit or neither does.
+``add`` in the transaction that inserted the events, so both commit or neither does.
 """
 
 from __future__ import annotations
@@ -20,14 +20,10 @@ HOUR = 3600
 _KEY_COLUMNS = ("hour", "cluster", "namespace", "verb")
 
 
-def hour_of(record: AuditRecord) -> int:
-    """The start of the record's hour in epoch seconds, as the rollup reads it (the delete
-    trigger computes the same from the stored time)."""
-    return int(record.time.timestamp()) // HOUR * HOUR
-
-
-def tally(records: Iterable[AuditRecord]) -> Counter[tuple[int, str, str, str]]:
-    return Counter((hour_of(r), r.cluster, r.namespace, r.verb) for r in records)
+def count_key(record: AuditRecord) -> tuple[int, str, str, str]:
+    """(hour, cluster, namespace, verb): the hour starts in epoch seconds, as the rollup reads it
+    (the delete trigger computes the same from the stored time)."""
+    return int(record.time.timestamp()) // HOUR * HOUR, record.cluster, record.namespace, record.verb
 
 
 def upsert_sql(connection) -> str:
@@ -42,9 +38,9 @@ def upsert_sql(connection) -> str:
     )
 
 
-def add_inserted(connection, inserted: Iterable[AuditRecord]) -> None:
-    """Add the records that were inserted (never the duplicates) to the hourly counts."""
-    counts = tally(inserted)
+def add(connection, keys: Iterable[tuple[int, str, str, str]]) -> None:
+    """Add the ``count_key`` of each event inserted (never of a duplicate) to the hourly counts."""
+    counts = Counter(keys)
     if not counts:
         return
     rows = [(*key, n) for key, n in sorted(counts.items())]  # sorted: one lock order for every writer

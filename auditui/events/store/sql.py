@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from operator import attrgetter
+from typing import NamedTuple
 
 import orjson
 from django.core.exceptions import EmptyResultSet
@@ -216,19 +217,54 @@ def inserted_rows(connection, cursor, records: Sequence[AuditRecord]) -> list[Au
 
 
 def _sqlite_inserted(connection, cursor, records: Sequence[AuditRecord]) -> list[AuditRecord]:
+    sql, rows = _insert_statement(connection, records)
+    return _sqlite_insert_rows(connection, cursor, records, sql, rows)
+
+
+def _sqlite_insert_rows(connection, cursor, items: Sequence, sql: str, rows: list[tuple]) -> list:
     """``executemany`` of one-row INSERTs (without a trigger SQLite needs no statement journal
-    for them). The transaction holds SQLite's one write lock from its start (BEGIN IMMEDIATE,
-    settings), so the rows with ids above the highest id before are exactly the ones inserted:
-    read back only when the count says some records were duplicates."""
+    for them); the items (records or ``PreparedRow``) whose rows were inserted. The transaction
+    holds SQLite's one write lock from its start (BEGIN IMMEDIATE, settings), so the rows with
+    ids above the highest id before are exactly the ones inserted: read back only when the
+    count says some were duplicates."""
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
     cursor.execute(f"SELECT max(id) FROM {table}")
     highest = cursor.fetchone()[0] or 0
-    sql, rows = _insert_statement(connection, records)
     cursor.executemany(sql, rows)
-    if cursor.rowcount == len(records):
-        return list(records)
+    if cursor.rowcount == len(items):
+        return list(items)
     cursor.execute(f"SELECT cluster, audit_id, stage FROM {table} WHERE id > %s", [highest])
-    return _with_keys(records, {tuple(row) for row in cursor.fetchall()})
+    return _with_keys(items, {tuple(row) for row in cursor.fetchall()})
+
+
+class PreparedRow(NamedTuple):
+    """A record as its SQLite row, built ahead by another process (``ingest_ahead``): the row's
+    values, the event's identity and its hourly-count key. A tuple: it crosses a pipe."""
+
+    values: tuple
+    key: tuple[str, str, str]
+    count_key: tuple[int, str, str, str]
+
+
+def prepare_row(record: AuditRecord, now: str) -> PreparedRow:
+    """A ``PreparedRow`` for SQLite on a UTC connection (``prepared_rows_fit``); ``now`` from
+    ``prepared_now()``. Raises what building the row raises (a value no row can hold)."""
+    return PreparedRow(_row(record, _sqlite_time, now, False), record.key, hourly.count_key(record))
+
+
+def prepared_now() -> str:
+    return _sqlite_time(timezone.now())
+
+
+def prepared_rows_fit(connection) -> bool:
+    """Whether rows built by ``prepare_rows`` are what this connection would write."""
+    return _utc_sqlite(connection)
+
+
+def _sqlite_prepared_inserted(connection, cursor, prepared: Sequence[PreparedRow]) -> list[PreparedRow]:
+    head, placeholders = _insert_head(connection)
+    sql = f"{head} VALUES ({placeholders}) ON CONFLICT DO NOTHING"
+    return _sqlite_insert_rows(connection, cursor, prepared, sql, [p.values for p in prepared])
 
 
 # Rows per multi-row INSERT … RETURNING: PostgreSQL takes at most 65,535 parameters a statement.
@@ -295,11 +331,22 @@ class SqlEventStore(EventStore):
         connection = connections[AuditEvent.objects.db]
         with transaction.atomic(using=connection.alias):
             inserted, rejected = self._insert(records, 0)
-            hourly.add_inserted(connection, inserted)
+            hourly.add(connection, map(hourly.count_key, inserted))
         return WriteResult(ingested=len(inserted), duplicates=len(records) - len(inserted) - len(rejected),
                            rejected=tuple(rejected))
 
-    def _insert(self, records: Sequence[AuditRecord], offset: int) -> tuple[list[AuditRecord], list[tuple[int, str]]]:
+    def write_prepared(self, prepared: Sequence[PreparedRow]) -> WriteResult:
+        """``write`` of rows built ahead (``prepare_rows``; SQLite only)."""
+        if not prepared:
+            return WriteResult()
+        connection = connections[AuditEvent.objects.db]
+        with transaction.atomic(using=connection.alias):
+            inserted, rejected = self._insert(prepared, 0, insert=_sqlite_prepared_inserted)
+            hourly.add(connection, (p.count_key for p in inserted))
+        return WriteResult(ingested=len(inserted), duplicates=len(prepared) - len(inserted) - len(rejected),
+                           rejected=tuple(rejected))
+
+    def _insert(self, records: Sequence, offset: int, insert=inserted_rows) -> tuple[list, list[tuple[int, str]]]:
         """Insert in one transaction (a savepoint of ``write``'s); the records really inserted
         (not the duplicates) and the refused ones. When the database refuses a value, insert each
         half on its own (bisecting down to the one record at fault), so that a refused record is
@@ -308,13 +355,13 @@ class SqlEventStore(EventStore):
         connection = connections[AuditEvent.objects.db]
         try:
             with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-                return inserted_rows(connection, cursor, records), []
+                return insert(connection, cursor, records), []
         except _RECORD_ERRORS as exc:
             if len(records) == 1:
                 return [], [(offset, f"the database refused it: {_reason(exc)}")]
         middle = len(records) // 2
-        first, first_rejected = self._insert(records[:middle], offset)
-        second, second_rejected = self._insert(records[middle:], offset + middle)
+        first, first_rejected = self._insert(records[:middle], offset, insert)
+        second, second_rejected = self._insert(records[middle:], offset + middle, insert)
         return first + second, first_rejected + second_rejected
 
     def purge(self, *, before: datetime) -> int:
