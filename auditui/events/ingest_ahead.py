@@ -44,6 +44,7 @@ def can_read_ahead(ingestor: Ingestor) -> bool:
     return (
         isinstance(ingestor.store, SqlEventStore)
         and "fork" in multiprocessing.get_all_start_methods()
+        and not multiprocessing.current_process().daemon  # a daemon may not start processes
         and prepared_rows_fit(connections[AuditEvent.objects.db])
     )
 
