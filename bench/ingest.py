@@ -14,7 +14,9 @@ one JSON Lines file per cluster. With ``sql`` in ``--store``, three rows measure
 - ``sql in memory``: auditui's ingest fed the generated events from memory (no reading or
   decoding), as this benchmark measured before issue 18.
 
-The two file rows each run in a process of their own, whose peak RSS they report. On PostgreSQL
+The two file rows each run in a process of their own, whose peak RSS they report (auditui's
+row also reports ``reader_cpu_us``: into SQLite its reader process decodes and normalises while
+the command writes, issue 18). On PostgreSQL
 (``--store postgresql``: bench/postgres.py runs this script again on a PostgreSQL database) the
 same rows are ``postgresql`` and ``postgresql in memory``. The search engines are measured from
 memory, on fresh indices on an OpenSearch node with a 1 GB heap (started here unless

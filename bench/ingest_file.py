@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import resource
 import shutil
 import sys
 import time
@@ -42,6 +43,12 @@ def ingest_files(files: list[tuple[str, str]], batch_size: int | None) -> int:
     return stored
 
 
+def children_cpu_seconds() -> float:
+    """CPU of the ended child processes: the reader process of each file (auditui.events.ingest_ahead)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def server_pid() -> int | None:
     """The PostgreSQL process serving this connection (its CPU is the database's share)."""
     if not is_postgresql():
@@ -68,13 +75,15 @@ def main() -> None:
         call_command("flush", interactive=False, verbosity=0)
     pid = server_pid()
     server = process_cpu_seconds(pid) if pid else 0.0
-    cpu, started = time.process_time(), time.perf_counter()
+    cpu, started, children = time.process_time(), time.perf_counter(), children_cpu_seconds()
     stored = ingest_files(files, args.batch_size)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    reader_cpu = children_cpu_seconds() - children
     server_us = round((process_cpu_seconds(pid) - server) / stored * 1e6, 1) if pid else None
     rss = peak_rss_mb()
     print(json.dumps({"store": store_label("sql"), "events": stored, "seconds": round(seconds, 2),
                       "rate": round(stored / seconds), "ingest_cpu_us": round(cpu / stored * 1e6, 1),
+                      "reader_cpu_us": round(reader_cpu / stored * 1e6, 1),
                       "node_cpu_us": server_us, "peak_rss_mb": round(rss, 1)}))
 
 

@@ -16,10 +16,12 @@ from typing import Any
 from django.conf import settings
 
 from auditui.access.scope import RESERVED_CLUSTER, check_cluster_name
+from auditui.events import ingest_ahead
 from auditui.events.dropping import DropFilter
 from auditui.events.normalize import AuditRecord, RejectedRecord, normalize_event
 from auditui.events.reader import Decoded, decode_bytes, decode_lines, open_binary, text_lines
 from auditui.events.store import EventStore, StoreUnavailable, get_store
+from auditui.events.store.sql import PreparedRow
 
 log = logging.getLogger(__name__)
 # Rejections kept with their details; beyond this only the count grows.
@@ -89,13 +91,17 @@ class Ingestor:
         self.cluster = cluster
         self.source = source[:SOURCE_MAX_LEN]
         self.store = store or get_store()
-        self.batch_size = batch_size or settings.AUDITUI_INGEST_BATCH_SIZE or self.store.write_batch_size
+        chosen = batch_size or settings.AUDITUI_INGEST_BATCH_SIZE
+        self.batch_size = chosen or self.store.write_batch_size
+        # Rows built ahead are small beside records: written in wider transactions (ingest_ahead).
+        self.prepared_batch_size = chosen or ingest_ahead.PREPARED_BATCH_SIZE
         self.report = IngestReport()
         self.drop_filter = DropFilter(cluster)
         self.on_batch = on_batch
         self.searchable = searchable
         self._batch: list[AuditRecord] = []
         self._positions: list[str] = []
+        self._prepared = False  # the batch holds rows built ahead (``take_prepared``), not records
         self._written: set[str] = set()
 
     def __enter__(self) -> Ingestor:
@@ -112,38 +118,84 @@ class Ingestor:
                 raise  # else the error already on its way says more
 
     def feed(self, decoded: Decoded) -> None:
-        if decoded.error is not None:
-            self.report.reject(decoded.position, decoded.error)
-            return
-        self.feed_value(decoded.value, decoded.position, safe=decoded.safe)
+        outcome = self.prepare(decoded)
+        if outcome is not None:
+            self._take(decoded.position, outcome)
 
     def feed_value(self, value: Any, position: str, *, safe: bool = False) -> None:
+        outcome = self._normalized(value, position, safe)
+        if outcome is not None:
+            self._take(position, outcome)
+
+    def feed_all(self, documents: Iterable[Decoded], *, ahead: bool = True,
+                 read_position: Callable[[], int] | None = None, on_read: Callable[[int], None] | None = None) -> None:
+        """Feed every document; into SQLite, decoded and normalised by a reader process while
+        this one writes (``ingest_ahead``), unless ``ahead`` is false (standard input, which
+        multiprocessing closes in the child). ``read_position``/``on_read``: bytes read so far,
+        asked where the reading happens and told here (progress)."""
+        if not (ahead and ingest_ahead.can_read_ahead(self)):
+            for document in documents:
+                self.feed(document)
+            return
+        self.flush()  # what was fed one by one goes first, in order
+        ingest_ahead.feed_ahead(self, documents, read_position, on_read)
+
+    def prepare(self, decoded: Decoded) -> AuditRecord | str | None:
+        """The record, the reason it is rejected, or None when a drop rule discards it."""
+        if decoded.error is not None:
+            return decoded.error
+        return self._normalized(decoded.value, decoded.position, decoded.safe)
+
+    def _normalized(self, value: Any, position: str, safe: bool) -> AuditRecord | str | None:
         try:
             record = normalize_event(value, cluster=self.cluster, safe=safe)
         except RejectedRecord as exc:
-            self.report.reject(position, str(exc))
-            return
+            return str(exc)
         except Exception as exc:  # noqa: BLE001 - a record the normaliser did not foresee: only it goes
             log.exception("record %s could not be normalised", position)
-            self.report.reject(position, f"could not be read ({type(exc).__name__})")
-            return
+            return f"could not be read ({type(exc).__name__})"
         record.source = self.source
         if self.drop_filter.should_drop(record.raw, record):
+            return None
+        return record
+
+    def _take(self, position: str, outcome: AuditRecord | str) -> None:
+        if isinstance(outcome, str):
+            self.report.reject(position, outcome)
             return
-        self._batch.append(record)
+        self._batch.append(outcome)
         self._positions.append(position)
         if len(self._batch) >= self.batch_size:
             self.flush()
 
+    def take_prepared(self, position: str, outcome: PreparedRow | str) -> None:
+        """A row built ahead (``ingest_ahead``), or the reason its record is rejected."""
+        if isinstance(outcome, str):
+            self.report.reject(position, outcome)
+            return
+        self._prepared = True
+        self._batch.append(outcome)  # type: ignore[arg-type]
+        self._positions.append(position)
+        if len(self._batch) >= self.prepared_batch_size:
+            self.flush()
+
+    def add_drop_counts(self, counts: dict, errors: dict, last_errors: dict) -> None:
+        """Drop-rule counts gathered elsewhere (the reader process), flushed with this batch."""
+        self.drop_filter.counts.update(counts)
+        self.drop_filter.errors.update(errors)
+        self.drop_filter.last_errors.update(last_errors)
+
     def flush(self) -> None:
         if self._batch:
-            result = self.store.write(self._batch)
+            write = self.store.write_prepared if self._prepared else self.store.write  # type: ignore[attr-defined]
+            result = write(self._batch)
             self.report.ingested += result.ingested
             self.report.duplicates += result.duplicates
             for index, reason in result.rejected:
                 self.report.reject(self._positions[index], reason)
             self._written |= result.written
             self._batch, self._positions = [], []
+        self._prepared = False
         self.report.dropped += self.drop_filter.flush_counts()
         if self.on_batch is not None:
             self.on_batch(self.report)
@@ -174,8 +226,9 @@ def ingest_path(path: str | Path, *, cluster: str, **options: Any) -> IngestRepo
 
     Raises OSError when the path cannot be read; bad records inside it are rejected, not raised.
     """
-    with open_binary(path) as binary:
-        return ingest_decoded(decode_lines(text_lines(binary), str(path)), cluster=cluster, **options)
+    with open_binary(path) as binary, Ingestor(cluster=cluster, **options) as ingestor:
+        ingestor.feed_all(decode_lines(text_lines(binary), str(path)), ahead=str(path) != "-")
+    return ingestor.report
 
 
 def ingest_body(body: bytes, *, cluster: str, label: str = "request", **options: Any) -> IngestReport:

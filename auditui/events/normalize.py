@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import repeat
+from operator import attrgetter, le
 from typing import Any
 
 from auditui.events.sanitize import SANITIZED_KEY, make_safe
@@ -117,8 +119,13 @@ def has_body(raw: dict, key: str) -> bool:
     """Whether any path under ``key`` can hold a value: the key (or a top-level key that starts
     with ``key.``, since path segments may contain dots) is present and not null. Stored beside
     the event so that conditions on request/response bodies skip the events that have none."""
+    if raw.get(key) is not None:
+        return True
     prefix = key + "."
-    return any((name == key or name.startswith(prefix)) and value is not None for name, value in raw.items())
+    # Dotted top-level keys are rare: look for one in C (map) before walking the values.
+    if not any(map(str.startswith, raw, repeat(prefix))):
+        return False
+    return any(name.startswith(prefix) and value is not None for name, value in raw.items())
 
 
 def parse_time(value: Any, field_name: str) -> datetime:
@@ -178,6 +185,9 @@ def _str_list(value: Any) -> list[str]:
     return [item[:_MAX_ITEM_LEN] for item in value[:_MAX_ITEMS] if isinstance(item, str)]
 
 
+_REF_NAMES = ("resource", "subresource", "namespace", "name", "uid")
+
+
 def _object_ref(data: dict) -> dict[str, str]:
     ref = data.get("objectRef")
     if not isinstance(ref, dict):
@@ -186,15 +196,9 @@ def _object_ref(data: dict) -> dict[str, str]:
     if not api_group and "/" in api_version:
         # v1alpha1 carried "group/version" in apiVersion.
         api_group, api_version = api_version.split("/", 1)
-    return {
-        "resource": _str(ref.get("resource")),
-        "subresource": _str(ref.get("subresource")),
-        "api_group": api_group,
-        "api_version": api_version,
-        "namespace": _str(ref.get("namespace")),
-        "name": _str(ref.get("name")),
-        "uid": _str(ref.get("uid")),
-    }
+    fields = {name: value if isinstance(value := ref.get(name), str) else "" for name in _REF_NAMES}
+    fields["api_group"], fields["api_version"] = api_group, api_version
+    return fields
 
 
 def _response_code(data: dict) -> int | None:
@@ -245,7 +249,13 @@ def normalize_event(data: Any, *, cluster: str, safe: bool = False) -> AuditReco
     return record
 
 
+_LIMITED = attrgetter(*_MAX_LEN)
+_LIMITS = tuple(_MAX_LEN.values())
+
+
 def _fit_columns(record: AuditRecord) -> None:
+    if all(map(le, map(len, _LIMITED(record)), _LIMITS)):
+        return  # the usual case, told in C (issue 18: this loop was a tenth of normalising)
     cut = []
     for name, limit in _MAX_LEN.items():
         value = getattr(record, name)

@@ -8,8 +8,8 @@ plans once. What stays as it was:
 
 * the database decides what is a duplicate (the unique key, exact under concurrent writers):
   ``RETURNING`` gives back the rows really inserted, the rest of the batch were duplicates;
-* the triggers on the events table (the hourly counts) fire as for any INSERT: the statement
-  trigger sees the rows really inserted;
+* the caller counts the rows really inserted into the hourly counts (``hourly``), from the
+  identities ``RETURNING`` gives back;
 * the first of two copies of one event within a batch is the one stored, and ids follow the
   batch's order (``ORDER BY pos``): "newest" ties go to the highest id, the one stored last;
 * a value the database refuses fails the whole COPY: the caller (``SqlEventStore._insert``)
@@ -62,15 +62,16 @@ def _statements(connection, columns: Sequence[str]) -> tuple[str, str, str, list
     copy = f"COPY {STAGING} (pos, {names}) FROM STDIN (FORMAT BINARY)"
     insert = (
         f"INSERT INTO {quote(AuditEvent._meta.db_table)} ({names}) SELECT {values} FROM {STAGING} ORDER BY pos "
-        "ON CONFLICT DO NOTHING RETURNING id"
+        "ON CONFLICT DO NOTHING RETURNING cluster, audit_id, stage"
     )
     return create, copy, insert, ["int4", *(wire for _kind, wire, _cast in staged)]
 
 
-def insert(connection, columns: Sequence[str], rows: Sequence[tuple]) -> int:
+def insert(connection, columns: Sequence[str], rows: Sequence[tuple]) -> set[tuple[str, str, str]]:
     """Store ``rows`` (values in the order of ``columns``, as the one-row INSERT takes them);
-    the number really inserted. Raises what the database (or the driver) raises for a value it
-    refuses: the batch is then stored by nothing, and the caller bisects it."""
+    the identities (cluster, audit id, stage) of the rows really inserted. Raises what the
+    database (or the driver) raises for a value it refuses: the batch is then stored by nothing,
+    and the caller bisects it."""
     create, copy_sql, insert_sql, types = _statements(connection, columns)
     # Inside a caller's transaction the commit that empties the staging table comes later: the
     # batch's rows are deleted here, or the next batch would move them again.
@@ -82,7 +83,7 @@ def insert(connection, columns: Sequence[str], rows: Sequence[tuple]) -> int:
             for pos, row in enumerate(rows):
                 copy.write_row((pos, *row))
         cursor.execute(insert_sql)
-        inserted = len(cursor.fetchall())
+        inserted = {tuple(row) for row in cursor.fetchall()}
         if nested:
             cursor.execute(f"DELETE FROM {STAGING}")
         return inserted

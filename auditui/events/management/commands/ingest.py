@@ -78,8 +78,10 @@ class Command(BaseCommand):
         try:
             with ingestor:
                 # Good records read before a read error (e.g. a truncated .gz) are still stored.
-                for document in decode_lines(text_lines(uncompressed(tracked)), path):
-                    ingestor.feed(document)
+                # Read in another process when the store allows: it tells us how far it read.
+                ingestor.feed_all(decode_lines(text_lines(uncompressed(tracked)), path), ahead=path != "-",
+                                  read_position=lambda: tracked.position,
+                                  on_read=lambda position: setattr(tracked, "position", position))
         except (OSError, EOFError) as exc:
             error = f"read failed: {exc}"
         except StoreUnavailable as exc:
