@@ -377,3 +377,15 @@ def test_it_prefilters_raw_paths_with_substrings_every_match_contains():
     assert "web*" not in raw_text_needles("a.b", LeafTest("=", read_value("web*")))
     assert raw_text_needles("a.b", LeafTest(">", read_value("x"))) == ["a", "b"]
     assert raw_text_needles("a.b", LeafTest("=", read_value('"quo\\"ted"'))) == ["a", "b"]
+
+
+def test_it_scans_for_the_rarest_needle_first_and_leaves_out_implied_ones():
+    from auditui.events.query.sql_expressions import scan_order
+
+    key = "requestObject.spec.ingress.ports.port"
+    assert scan_order(key, ["requestObject", "spec", "ingress", "ports", "port", "8443"]) == [
+        "8443", "ingress", "ports", "spec", "requestObject"]
+    # A needle inside another is implied by it (the answers stay those of test_it_agrees_on_*).
+    assert scan_order("a.name", ["a", "name", "names"]) == ["names"]
+    assert scan_order("a.a", ["a"]) == ["a"]
+
