@@ -389,3 +389,14 @@ def test_it_scans_for_the_rarest_needle_first_and_leaves_out_implied_ones():
     assert scan_order("a.name", ["a", "name", "names"]) == ["names"]
     assert scan_order("a.a", ["a"]) == ["a"]
 
+
+
+def test_it_looks_for_the_literal_runs_of_a_wildcard_pattern():
+    from auditui.events.query.sql_expressions import LeafTest, raw_text_needles
+    from auditui.events.query.values import read_value
+
+    image = "requestObject.spec.containers.image"
+    assert raw_text_needles(image, LeafTest("=", read_value("registry.example/payments/*")))[-1] == (
+        "registry.example/payments/")
+    # Runs a JSON writer could escape or that hold an escaped wildcard give no needle.
+    assert raw_text_needles("a.b", LeafTest("=", read_value(r'x\*y*"q"*zz'))) == ["a", "b", "zz"]
