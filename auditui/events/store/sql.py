@@ -398,7 +398,7 @@ class SqlEventStore(EventStore):
         records = self._rows_by_id(q, ids[:page_size])
         next_cursor = None
         if len(ids) > page_size and records:
-            next_cursor = encode_cursor(records[-1].time, records[-1].id)
+            next_cursor = encode_cursor(records[-1].time, int(records[-1].id or 0))  # SQL ids are ints
         return Page(records=records, next_cursor=next_cursor)
 
     def _rows_by_id(self, q: EventQuery, ids: list[int], *, columns_only: bool = False) -> list[AuditRecord]:
