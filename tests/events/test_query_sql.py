@@ -377,26 +377,3 @@ def test_it_prefilters_raw_paths_with_substrings_every_match_contains():
     assert "web*" not in raw_text_needles("a.b", LeafTest("=", read_value("web*")))
     assert raw_text_needles("a.b", LeafTest(">", read_value("x"))) == ["a", "b"]
     assert raw_text_needles("a.b", LeafTest("=", read_value('"quo\\"ted"'))) == ["a", "b"]
-
-
-def test_it_scans_for_the_rarest_needle_first_and_leaves_out_implied_ones():
-    from auditui.events.query.sql_expressions import scan_order
-
-    key = "requestObject.spec.ingress.ports.port"
-    assert scan_order(key, ["requestObject", "spec", "ingress", "ports", "port", "8443"]) == [
-        "8443", "ingress", "ports", "spec", "requestObject"]
-    # A needle inside another is implied by it (the answers stay those of test_it_agrees_on_*).
-    assert scan_order("a.name", ["a", "name", "names"]) == ["names"]
-    assert scan_order("a.a", ["a"]) == ["a"]
-
-
-
-def test_it_looks_for_the_literal_runs_of_a_wildcard_pattern():
-    from auditui.events.query.sql_expressions import LeafTest, raw_text_needles
-    from auditui.events.query.values import read_value
-
-    image = "requestObject.spec.containers.image"
-    assert raw_text_needles(image, LeafTest("=", read_value("registry.example/payments/*")))[-1] == (
-        "registry.example/payments/")
-    # Runs a JSON writer could escape or that hold an escaped wildcard give no needle.
-    assert raw_text_needles("a.b", LeafTest("=", read_value(r'x\*y*"q"*zz'))) == ["a", "b", "zz"]

@@ -14,7 +14,7 @@ from typing import Any
 from django.db import NotSupportedError
 from django.db.models import BooleanField, Expression, F
 
-from .patterns import glob_pattern, like_pattern, units
+from .patterns import glob_pattern, like_pattern
 from .values import ASCII_LOWERCASE, ASCII_UPPERCASE, Value
 
 SQL_OPERATORS = {"=": "=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
@@ -215,13 +215,11 @@ def raw_text_needles(key: str, test: Test) -> list[str]:
     """Substrings the stored JSON text must contain for ``key`` to hold a value passing ``test``.
 
     Only text that JSON writes verbatim (no escapes, ASCII) is used, so a needle can never
-    be missing from an event that matches: the key's segments, a plain string compared with
-    ``=``, and the literal runs of a wildcard pattern (it matches strings only, each run verbatim).
+    be missing from an event that matches: the key's segments, and a plain string compared
+    with ``=``.
     """
     needles = [segment for segment in key.split(".") if _SAFE_NEEDLE.match(segment)]
-    if isinstance(test, LeafTest) and test.op == "=" and test.value.wildcard:
-        needles += [run for run in literal_runs(test.value.pattern) if _SAFE_NEEDLE.match(run)]
-    elif isinstance(test, LeafTest) and test.op == "=":
+    if isinstance(test, LeafTest) and test.op == "=" and not test.value.wildcard:
         value = test.value
         if value.number is None and value.boolean is None and value.text and _SAFE_NEEDLE.match(value.text):
             needles.append(value.text)
@@ -229,31 +227,6 @@ def raw_text_needles(key: str, test: Test) -> list[str]:
             # Stored as 8443, 8443.0 or "8443": the digits are there in every spelling orjson writes.
             needles.append(str(abs(value.number)))
     return list(dict.fromkeys(needles))
-
-
-def literal_runs(pattern: str) -> list[str]:
-    """The text between a pattern's wildcards (escaped characters as themselves)."""
-    runs, current = [], ""
-    for char, wild in units(pattern):
-        if wild:
-            runs.append(current)
-            current = ""
-        else:
-            current += char
-    return [run for run in (*runs, current) if run]
-
-
-def scan_order(key: str, needles: list[str]) -> list[str]:
-    """``needles`` in the order ``instr()`` is best asked about them: a needle inside another is
-    implied by it (left out), and those most often absent come first, since an absent needle ends
-    the row's test after one scan of its text and a present one costs a scan up to it. The value
-    (rarest; of a pattern, its longest literal run) first, then the key's segments longest first,
-    and its first segment, which nearly every candidate holds (``requestObject``), last."""
-    kept = [n for n in needles if not any(n != other and n in other for other in needles)]
-    segments = key.split(".")
-    values = sorted((n for n in kept if n not in segments), key=len, reverse=True)
-    inner = sorted((n for n in kept if n in segments[1:]), key=len, reverse=True)
-    return [*values, *inner, *(n for n in kept if n == segments[0] and n not in inner)]
 
 
 class RawAny(_Condition):
@@ -267,7 +240,7 @@ class RawAny(_Condition):
         test, params = self.test.sqlite("_qn.v", "_qn.t")
         target = "." + self.key
         sql = _SQLITE_WALK.format(raw=column, child=_SQLITE_CHILD, test=test)
-        needles = scan_order(self.key, raw_text_needles(self.key, self.test))
+        needles = raw_text_needles(self.key, self.test)
         if not needles:
             return sql, [target, target, target, *params]
         # Walking the JSON costs tens of microseconds a row; a substring test costs well under

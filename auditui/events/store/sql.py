@@ -22,7 +22,7 @@ from auditui.events.query import to_q
 from auditui.events.query.patterns import shell_pattern
 from auditui.events.query.sql_expressions import TextGlob
 from auditui.events.sanitize import SANITIZED_KEY, make_safe
-from auditui.events.store import rollup, sql_page_view
+from auditui.events.store import rollup
 from auditui.events.store.base import (
     LIST_FIELDS,
     Bucket,
@@ -39,6 +39,7 @@ from auditui.events.store.base import (
     check_aggregation,
 )
 from auditui.events.store.deadline import within_deadline
+from auditui.events.store.sql_page_view import MatchSummary, summarise
 
 _RECORD_FIELDS = (*fields.COLUMNS, "raw")
 _COLUMN_FIELDS = tuple(name for name in _RECORD_FIELDS if name != "raw")
@@ -385,10 +386,10 @@ class SqlEventStore(EventStore):
         step = int(interval.total_seconds())
         matches = self.queryset(q).annotate(bucket=EpochSeconds("time") / step).values_list("pk", "time", "bucket")
         try:
-            summary = sql_page_view.summarise(matches.order_by(), step=step, page_size=page_size, after=after,
+            summary = summarise(matches.order_by(), step=step, page_size=page_size, after=after,
                                               sample_size=sample_size)
         except EmptyResultSet:  # a viewer whose scope grants nothing
-            summary = sql_page_view.MatchSummary(counts={}, page_ids=[], sample_ids=[])
+            summary = MatchSummary(counts={}, page_ids=[], sample_ids=[])
         buckets = [Bucket(start=s, count=summary.counts.get(int(s.timestamp()), 0)) for s in starts]
         page = self._page_of(q, summary.page_ids, page_size)
         sample = self._rows_by_id(q, summary.sample_ids, columns_only=True)
