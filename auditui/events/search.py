@@ -3,6 +3,7 @@ parameters into an ``EventQuery``, so the page and the API always agree."""
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -97,6 +98,14 @@ def auto_interval(time_range: TimeRange, buckets: int = MAX_BUCKETS) -> timedelt
         if seconds / step <= buckets:
             return timedelta(seconds=step)
     return timedelta(seconds=NICE_INTERVALS[-1])
+
+
+def whole_range_interval(time_range: TimeRange) -> timedelta:
+    """One bucket's width that covers the range in one or two buckets, in whole hours from an hour
+    on (so that a SQL store counts whole hours from its hourly counts): a histogram whose sum is
+    the range's count."""
+    seconds = max(1, math.ceil(time_range.span.total_seconds()))
+    return timedelta(seconds=seconds if seconds < 3600 else math.ceil(seconds / 3600) * 3600)
 
 
 def interval_label(interval: timedelta) -> str:

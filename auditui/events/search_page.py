@@ -280,9 +280,8 @@ def field_summary(state: SearchState, key: str, top: search.TopValues | None = N
     return FieldSummary(key, values, top.other if top else 0, add, load)
 
 
-def build_sidebar(state: SearchState, q: EventQuery) -> tuple[list[FieldSummary], int]:
-    """Every sidebar field with its top values in a sample of the newest matching events."""
-    sample = sidebar_sample(q)
+def sidebar_from_sample(state: SearchState, sample: Sequence[AuditRecord]) -> tuple[list[FieldSummary], int]:
+    """Every sidebar field with its top values in ``sample`` (the newest matching events)."""
     return [field_summary(state, key, top_values(sample, key)) for key in search.SIDEBAR_FIELDS], len(sample)
 
 
@@ -486,14 +485,17 @@ def build_search_page(scope: ViewerScope, state: SearchState, now: datetime | No
 
 
 def _fill_results(page: SearchPage, q: EventQuery) -> None:
-    store, state = get_store(), page.state
-    results: Page = store.search(q, page_size=PAGE_SIZE, cursor=state.cursor or None)
+    state = page.state
     interval = search.auto_interval(page.time_range)
-    buckets = store.histogram(q, interval=interval)
+    # The page, the histogram and the sidebar's sample in one read: a store may serve them from
+    # one pass over the matches (SQL does, for conditions its indexes cannot answer).
+    view = get_store().page_view(q, interval=interval, page_size=PAGE_SIZE, cursor=state.cursor or None,
+                                 sample_size=SIDEBAR_SAMPLE)
+    results: Page = view.page
     # The histogram covers exactly [start, end): its sum is the count, without another pass.
-    page.total = sum(bucket.count for bucket in buckets)
-    page.histogram = build_histogram(state, buckets, interval)
-    page.sidebar, page.sidebar_sample = build_sidebar(state, q)
+    page.total = view.total
+    page.histogram = build_histogram(state, view.buckets, interval)
+    page.sidebar, page.sidebar_sample = sidebar_from_sample(state, view.sample)
     page.rows = build_rows(state, results.records)
     page.next_cursor = results.next_cursor
     if results.next_cursor:

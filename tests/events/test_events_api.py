@@ -164,3 +164,30 @@ def test_it_deletes_no_event_through_the_api_or_the_pages(admin, data):
     assert client.delete(f"/events/{event_id}/").status_code == 405
     assert client.get(f"/api/v1/events/{event_id}").status_code == 200
     assert client.get("/api/v1/events").json()["count"] == 31
+
+
+def test_it_counts_and_pages_a_request_body_condition(admin, now):
+    pods = [audit_event(time=now - timedelta(minutes=i + 1), verb="create", level="RequestResponse",
+                        requestObject={"spec": {"containers": [{"image": f"registry.example/web:{i % 2}"}]}})
+            for i in range(7)]
+    ingest_events(pods, cluster="prod")
+    client = client_for(admin)
+    query = {"query": 'requestObject.spec.containers.image = "registry.example/web:1"', "page_size": 2}
+    first = client.get("/api/v1/events", query).json()
+    second = client.get(first["next"]).json()
+    assert first["count"] == second["count"] == 3 and second["next"] is None
+    assert [r["event"]["auditID"] for r in first["results"] + second["results"]] == [
+        pods[i]["auditID"] for i in (1, 3, 5)]
+
+
+@pytest.mark.parametrize("backend", ["sql"])
+def test_it_walks_the_bodies_once_for_the_page_and_the_count_on_sql(admin, now):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ingest_events([audit_event(time=now - timedelta(minutes=1), verb="create", level="RequestResponse",
+                               requestObject={"spec": {"replicas": 3}})], cluster="prod")
+    with CaptureQueriesContext(connection) as captured:
+        body = client_for(admin).get("/api/v1/events", {"query": "requestObject.spec.replicas = 3"}).json()
+    assert body["count"] == 1 and len(body["results"]) == 1
+    assert len([q for q in captured.captured_queries if "replicas" in q["sql"]]) == 1

@@ -21,6 +21,7 @@ from auditui.events.store.base import (
     ObjectActivity,
     ObjectRef,
     Page,
+    PageView,
     StoreError,
     StoreUnavailable,
     WriteResult,
@@ -28,7 +29,7 @@ from auditui.events.store.base import (
 from auditui.events.store.engine_config import EngineConfig
 
 __all__ = [
-    "Bucket", "EventQuery", "EventStore", "GroupCount", "ObjectActivity", "ObjectRef", "Page", "StoreError",
+    "Bucket", "EventQuery", "EventStore", "GroupCount", "ObjectActivity", "ObjectRef", "Page", "PageView", "StoreError",
     "StoreUnavailable",
     "WriteResult",
     "get_store",

@@ -98,6 +98,21 @@ class Bucket:
 
 
 @dataclass(frozen=True)
+class PageView:
+    """What the events page shows of one query: a page of records, the histogram of every match,
+    and the newest matches with their indexed fields only (the field sidebar counts in them)."""
+
+    page: Page
+    buckets: list[Bucket]
+    sample: list[AuditRecord]
+
+    @property
+    def total(self) -> int:
+        """Every match: the histogram covers exactly [q.start, q.end)."""
+        return sum(bucket.count for bucket in self.buckets)
+
+
+@dataclass(frozen=True)
 class ObjectRef:
     """One Kubernetes object in one cluster; namespace "" for cluster-scoped kinds."""
 
@@ -214,6 +229,18 @@ class EventStore(ABC):
     @abstractmethod
     def histogram(self, q: EventQuery, *, interval: timedelta) -> list[Bucket]:
         """Counts per time bucket over [q.start, q.end), empty buckets included."""
+
+    def page_view(
+        self, q: EventQuery, *, interval: timedelta, page_size: int = 50, cursor: str | None = None,
+        sample_size: int = 0,
+    ) -> PageView:
+        """One page of ``search`` (after ``cursor``), the ``histogram`` over [q.start, q.end), and
+        the newest ``sample_size`` matches read with ``columns_only`` (whatever the cursor): the
+        answers of those three reads, which a backend may give from one pass over the matches."""
+        page = self.search(q, page_size=page_size, cursor=cursor)
+        buckets = self.histogram(q, interval=interval)
+        sample = self.search(q, page_size=sample_size, columns_only=True).records if sample_size else []
+        return PageView(page=page, buckets=buckets, sample=sample)
 
     @abstractmethod
     def history(self, q: EventQuery, obj: ObjectRef) -> list[AuditRecord]:
