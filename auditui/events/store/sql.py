@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
 import orjson
@@ -18,11 +18,12 @@ from auditui.access.scope import RESERVED_CLUSTER, Grant, ViewerScope, is_wildca
 from auditui.events import fields
 from auditui.events.models import AuditEvent
 from auditui.events.normalize import AuditRecord
+from auditui.events.object_summary import ObjectSummary, followed_kinds
 from auditui.events.query import to_q
 from auditui.events.query.patterns import shell_pattern
 from auditui.events.query.sql_expressions import TextGlob
 from auditui.events.sanitize import SANITIZED_KEY, make_safe
-from auditui.events.store import rollup
+from auditui.events.store import rollup, sql_summary
 from auditui.events.store.base import (
     LIST_FIELDS,
     Bucket,
@@ -219,8 +220,17 @@ class SqlEventStore(EventStore):
         if not records:
             return WriteResult()
         inserted, rejected = self._insert(records, 0)
+        self._keep_summary(records, inserted, rejected)
         return WriteResult(ingested=inserted, duplicates=len(records) - inserted - len(rejected),
                            rejected=tuple(rejected))
+
+    @staticmethod
+    def _keep_summary(records: Sequence[AuditRecord], inserted: int, rejected: list[tuple[int, str]]) -> None:
+        """The per-object summary of what the batch stored (``sql_summary``): its records but the
+        refused ones; when some were duplicates, which ones is not known from the insert."""
+        refused = {offset for offset, _reason in rejected}
+        stored = [r for i, r in enumerate(records) if i not in refused] if refused else records
+        sql_summary.after_write(stored, all_new=inserted == len(stored))
 
     def _insert(self, records: Sequence[AuditRecord], offset: int) -> tuple[int, list[tuple[int, str]]]:
         """Insert in one transaction; when the database refuses a value, insert each half on its
@@ -246,10 +256,27 @@ class SqlEventStore(EventStore):
         while True:
             ids = list(AuditEvent.objects.filter(time__lt=before).values_list("pk", flat=True)[:_PURGE_CHUNK])
             if not ids:
+                sql_summary.purge(before)
                 return deleted
             deleted += AuditEvent.objects.filter(pk__in=ids).delete()[0]
 
+    def index_objects(self, progress: Callable[[int], None] | None = None, *, rebuild: bool = False) -> int:
+        """The per-object summary of the followed kinds it does not cover yet (all with ``rebuild``)."""
+        kinds = followed_kinds()
+        if not rebuild:
+            kinds -= sql_summary.covered_kinds()
+        return sql_summary.rebuild(kinds, progress) if kinds else 0
+
     # --- reads --------------------------------------------------------------------------
+    @within_deadline
+    def object_summaries(
+        self, scope: ViewerScope, *, kinds: Sequence[tuple[str, str]], clusters: Sequence[str] = (),
+        namespace: str = "", limit: int | None = 1000,
+    ) -> list[ObjectSummary] | None:
+        if not set(kinds) <= sql_summary.covered_kinds():
+            return None
+        return sql_summary.read(scope_q(scope), kinds=kinds, clusters=clusters, namespace=namespace, limit=limit)
+
     @within_deadline
     def search(
         self, q: EventQuery, *, page_size: int = 50, cursor: str | None = None, columns_only: bool = False
