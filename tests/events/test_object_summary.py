@@ -139,3 +139,35 @@ def test_the_policy_list_of_all_time_answers_as_the_events_do(store, monkeypatch
     monkeypatch.setattr(type(store), "object_summaries", lambda self, *a, **kw: None)  # the events' answer
     assert answers == [changed_policies(scope, start=None, end=None, filters=f)
                        for scope in (ALL, payments) for f in cases]
+
+
+def _forget_summary(store) -> None:
+    """The store as an earlier auditui left it: events, and no summary of their kinds."""
+    if hasattr(store, "summary"):  # a search engine: no summary index
+        store.transport.delete_index(store.summary.index)
+        store.summary._covered = None
+    else:
+        from auditui.events.models import SummaryKind, SummaryRow
+        from auditui.events.store import sql_summary
+
+        SummaryRow.objects.all().delete()
+        SummaryKind.objects.all().delete()
+        sql_summary._covered.clear()
+
+
+def test_it_reads_the_events_until_index_objects_built_the_summary(store, capsys):
+    from django.core.management import call_command
+
+    from auditui.policies.selectors import changed_policies
+
+    write(store, [np_event("web", 1, "create"), np_event("web", 2, user="bob"), np_event("db", 3, "create", ns="data")])
+    _forget_summary(store)
+    assert store.object_summaries(ALL, kinds=KINDS) is None
+    from_events = changed_policies(ALL, start=None, end=None)
+    call_command("index_objects")
+    assert "per-object summary entries" in capsys.readouterr().out
+    web = summaries(store)[("c1", "payments", "web")]
+    assert (web.changes, web.last_user, web.first_seen) == (2, "bob", T0 + timedelta(minutes=1))
+    assert changed_policies(ALL, start=None, end=None) == from_events
+    call_command("index_objects", "--rebuild")
+    assert summaries(store)[("c1", "payments", "web")] == web
