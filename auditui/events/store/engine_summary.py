@@ -173,7 +173,7 @@ class EngineSummary:
             body = {"size": 1000, "query": {"exists": {"field": "covered"}}, "_source": ["covered"]}
             hits = self.transport.search(self.index + "*", body)["hits"]["hits"]
             kinds = frozenset(tuple(hit["_source"]["covered"].split("\x00", 1)) for hit in hits)
-            self._covered = (time.monotonic() + self.COVERED_SECONDS, kinds)  # type: ignore[assignment]
+            self._covered = (time.monotonic() + self.COVERED_SECONDS, kinds)
         return self._covered[1] & followed_kinds()
 
     def read(self, scope: ViewerScope, *, kinds: Sequence[tuple[str, str]], clusters: Sequence[str],

@@ -38,6 +38,9 @@ from auditui.events.query import to_q
 _COLUMNS = (*KEY_FIELDS, "first_seen", "last_seen", "changes", "last_verb", "last_user", "last_event_id",
             "last_tier", "deleted")
 _IN_CHUNK = 500
+# Objects per statement: 13 values each stays under the 999 variables of an old SQLite build.
+_UPSERT_CHUNK = 70
+_KEY_CHUNK = 150
 # Which kinds are covered is read again after this long (another process may have rebuilt).
 _COVERED_SECONDS = 30.0
 
@@ -79,8 +82,8 @@ def upsert(summaries: Sequence[ObjectSummary]) -> None:
     """Add these objects' changes to the summary (one statement per few hundred objects)."""
     connection = connections[SummaryRow.objects.db]
     with connection.cursor() as cursor:
-        for i in range(0, len(summaries), _IN_CHUNK):
-            chunk = summaries[i:i + _IN_CHUNK]
+        for i in range(0, len(summaries), _UPSERT_CHUNK):
+            chunk = summaries[i:i + _UPSERT_CHUNK]
             params = [value for summary in chunk for value in _params(connection, summary)]
             cursor.execute(_upsert_sql(connection, len(chunk)), params)
 
@@ -157,8 +160,8 @@ def recompute(keys: set[Key]) -> None:
     with transaction.atomic(using=SummaryRow.objects.db):
         for kind, wanted in by_kind.items():
             ordered = sorted(wanted)
-            for i in range(0, len(ordered), _IN_CHUNK):
-                chunk = set(ordered[i:i + _IN_CHUNK])
+            for i in range(0, len(ordered), _KEY_CHUNK):
+                chunk = set(ordered[i:i + _KEY_CHUNK])
                 names = {k[4] for k in chunk}
                 qs = _change_events([kind]).filter(name__in=names, cluster__in={k[0] for k in chunk})
                 fresh = _from_events(qs, chunk)
