@@ -171,3 +171,27 @@ def test_it_reads_the_events_until_index_objects_built_the_summary(store, capsys
     assert changed_policies(ALL, start=None, end=None) == from_events
     call_command("index_objects", "--rebuild")
     assert summaries(store)[("c1", "payments", "web")] == web
+
+
+def test_it_needs_a_rebuild_for_a_kind_followed_again(store, settings):
+    write(store, [np_event("web", 1, "create")])
+    assert store.object_summaries(ALL, kinds=[NP]) is not None
+    settings.AUDITUI_POLICY_KINDS = ["globalnetworkpolicies.projectcalico.org"]
+    _expire_cover(store)
+    assert store.object_summaries(ALL, kinds=[GNP]) is not None
+    write(store, [np_event("web", 2, user="unseen")])  # not followed: the summary does not see it
+    settings.AUDITUI_POLICY_KINDS = ["default"]
+    _expire_cover(store)
+    assert store.object_summaries(ALL, kinds=[NP]) is None  # read from the events until rebuilt
+    store.index_objects()
+    assert summaries(store)[("c1", "payments", "web")].last_user == "unseen"
+
+
+def _expire_cover(store) -> None:
+    """Let the store read which kinds it covers again at once (it does every half minute)."""
+    if hasattr(store, "summary"):
+        store.summary._covered = None
+    else:
+        from auditui.events.store import sql_summary
+
+        sql_summary._covered.clear()

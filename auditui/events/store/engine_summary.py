@@ -173,7 +173,12 @@ class EngineSummary:
             body = {"size": 1000, "query": {"exists": {"field": "covered"}}, "_source": ["covered"]}
             hits = self.transport.search(self.index + "*", body)["hits"]["hits"]
             kinds = frozenset(tuple(hit["_source"]["covered"].split("\x00", 1)) for hit in hits)
-            self._covered = (time.monotonic() + self.COVERED_SECONDS, kinds)
+            # A covered kind no longer followed loses its cover (writes stop keeping it).
+            unfollowed = kinds - followed_kinds()
+            if unfollowed:
+                self._send([orjson.dumps({"delete": {"_index": self.index, "_id": _covered_id(kind)}})
+                            for kind in sorted(unfollowed)])
+            self._covered = (time.monotonic() + self.COVERED_SECONDS, kinds - unfollowed)
         return self._covered[1] & followed_kinds()
 
     def read(self, scope: ViewerScope, *, kinds: Sequence[tuple[str, str]], clusters: Sequence[str],

@@ -210,13 +210,17 @@ _covered: dict[str, tuple[float, frozenset[tuple[str, str]]]] = {}
 
 
 def covered_kinds() -> frozenset[tuple[str, str]]:
-    """The followed kinds the summary holds completely."""
+    """The followed kinds the summary holds completely. A covered kind no longer followed loses
+    its cover (writes stop keeping it, so following it again needs a rebuild)."""
     cached = _covered.get("kinds")
+    followed = followed_kinds()
     if cached is None or cached[0] < time.monotonic():
         kinds = frozenset(SummaryKind.objects.values_list("api_group", "resource"))
-        cached = (time.monotonic() + _COVERED_SECONDS, kinds)
+        for group, resource in kinds - followed:
+            SummaryKind.objects.filter(api_group=group, resource=resource).delete()
+        cached = (time.monotonic() + _COVERED_SECONDS, kinds & followed)
         _covered["kinds"] = cached
-    return cached[1] & followed_kinds()
+    return cached[1] & followed
 
 
 def read(scope_q: Q, *, kinds: Sequence[tuple[str, str]], clusters: Sequence[str], namespace: str,
