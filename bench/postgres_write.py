@@ -57,7 +57,7 @@ def empty(cursor) -> None:
 def write_executemany(connection, batch: list) -> None:
     from django.db import transaction
 
-    from auditui.events.store.sql import _insert_statement
+    from auditui.events.store.sql_write import _insert_statement
 
     sql, rows = _insert_statement(connection, batch)
     with transaction.atomic(), connection.cursor() as cursor:
@@ -66,7 +66,7 @@ def write_executemany(connection, batch: list) -> None:
 
 def write_copy(connection, batch: list) -> None:
     from auditui.events.store import pg_copy
-    from auditui.events.store.sql import _INSERT_COLUMNS, _insert_statement
+    from auditui.events.store.sql_write import _INSERT_COLUMNS, _insert_statement
 
     pg_copy.insert(connection, _INSERT_COLUMNS, _insert_statement(connection, batch)[1])
 
@@ -78,7 +78,7 @@ def copy_only(then: str = "") -> Callable:
         from django.db import transaction
 
         from auditui.events.store import pg_copy
-        from auditui.events.store.sql import _INSERT_COLUMNS, _insert_statement
+        from auditui.events.store.sql_write import _INSERT_COLUMNS, _insert_statement
 
         create, copy_sql, _, types = pg_copy._statements(connection, _INSERT_COLUMNS)
         with transaction.atomic(), connection.cursor() as cursor:
@@ -150,7 +150,7 @@ def explain(batch: list) -> None:
     from django.db import connection, transaction
 
     from auditui.events.store import pg_copy
-    from auditui.events.store.sql import _INSERT_COLUMNS, _insert_statement
+    from auditui.events.store.sql_write import _INSERT_COLUMNS, _insert_statement
 
     create, copy_sql, insert_sql, types = pg_copy._statements(connection, _INSERT_COLUMNS)
     with transaction.atomic(), connection.cursor() as cursor:

@@ -21,7 +21,7 @@ from auditui.events.dropping import DropFilter
 from auditui.events.normalize import AuditRecord, RejectedRecord, normalize_event
 from auditui.events.reader import Decoded, decode_bytes, decode_lines, open_binary, text_lines
 from auditui.events.store import EventStore, StoreUnavailable, get_store
-from auditui.events.store.sql import PreparedRow
+from auditui.events.store.sql_write import PreparedRow
 
 log = logging.getLogger(__name__)
 # Rejections kept with their details; beyond this only the count grows.

@@ -25,7 +25,8 @@ from django.db import connections
 
 from auditui.events.models import AuditEvent
 from auditui.events.reader import Decoded
-from auditui.events.store.sql import SqlEventStore, prepare_row, prepared_now, prepared_rows_fit
+from auditui.events.store.sql import SqlEventStore
+from auditui.events.store.sql_write import prepare_row, prepared_now, prepared_rows_fit
 
 if TYPE_CHECKING:
     from auditui.events.ingest import Ingestor

@@ -87,6 +87,57 @@ class AuditEvent(models.Model):
         return f"{self.verb} {target or self.request_uri} by {self.username}"
 
 
+class SummaryRow(models.Model):
+    """One object of the followed kinds, as its changes stand (``auditui.events.object_summary``):
+    kept by the SQL store as it writes events, rebuilt by ``manage.py index_objects``, and kept
+    exact by the daily purge."""
+
+    cluster = models.CharField(max_length=253)
+    api_group = models.CharField(max_length=253, blank=True)
+    resource = models.CharField(max_length=253)
+    namespace = models.CharField(max_length=253, blank=True)
+    name = models.CharField(max_length=253)
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+    changes = models.PositiveIntegerField()
+    last_verb = models.CharField(max_length=32)
+    last_user = models.CharField(max_length=512, blank=True)
+    last_event_id = models.BigIntegerField(null=True)
+    last_tier = models.CharField(max_length=253, blank=True)
+    deleted = models.BooleanField()
+
+    class Meta:
+        db_table = "events_objectsummary"
+        constraints = [
+            models.UniqueConstraint(fields=["cluster", "api_group", "resource", "namespace", "name"],
+                                    name="object_summary_key"),
+        ]
+        indexes = [
+            # the lists read newest last change first; purge looks for the oldest first changes
+            models.Index(fields=["-last_seen"], name="object_summary_last"),
+            models.Index(fields=["first_seen"], name="object_summary_first"),
+        ]
+
+    def __str__(self) -> str:
+        return "/".join(p for p in (self.cluster, self.resource, self.namespace, self.name) if p)
+
+
+class SummaryKind(models.Model):
+    """A kind whose objects the summary holds completely (rebuilt from every event of the kind
+    since it was followed). A kind followed later is read from the events until the next
+    ``index_objects``."""
+
+    api_group = models.CharField(max_length=253, blank=True)
+    resource = models.CharField(max_length=253)
+
+    class Meta:
+        db_table = "events_objectsummarykind"
+        constraints = [models.UniqueConstraint(fields=["api_group", "resource"], name="object_summary_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.resource}.{self.api_group}" if self.api_group else self.resource
+
+
 class DropRule(models.Model):
     """Discards matching events at ingest, before they are stored, and counts them."""
 

@@ -207,15 +207,16 @@ def retention_cutoff(now: datetime | None = None) -> datetime:
 
 
 def purge_expired(now: datetime | None = None) -> int:
-    """Nightly maintenance: drop what is past retention, bring the store's object index up to
-    date (after an upgrade), then refresh the planner's statistics."""
+    """Nightly maintenance: drop what is past retention (the per-object summary follows), bring
+    the store's object indexes up to date (after an upgrade, or a kind followed since), then
+    refresh the planner's statistics."""
     cutoff = retention_cutoff(now)
     store = get_store()
     deleted = store.purge(before=cutoff)
     log.info("purged %d events older than %s", deleted, cutoff.isoformat())
     indexed = store.index_objects()
     if indexed:
-        log.info("indexed the days of %d objects stored before the object index existed", indexed)
+        log.info("indexed %d object-days and per-object summary entries the store lacked", indexed)
     throttle.purge_stale()
     refresh_statistics()
     return deleted

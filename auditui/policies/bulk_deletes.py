@@ -88,8 +88,9 @@ def read(q: EventQuery, kinds: Iterable[tuple[str, str]], changes: Node) -> list
     )
     of_kinds = each[0] if len(each) == 1 else Or(each)
     # One query for every kind: an equality on the verb alone lets SQL read its (verb, time)
-    # index, where these rare events are a handful of rows.
-    filters = {k: v for k, v in q.filters.items() if k != "namespace"}
+    # index, where these rare events are a handful of rows. The verb and the empty name as filters
+    # too: a search engine then reads only the days with such deletes (its object-days index).
+    filters = {**{k: v for k, v in q.filters.items() if k != "namespace"}, "name": "", "verb": "deletecollection"}
     return _read(replace(q, query=And((_DELETECOLLECTION, changes, of_kinds)), filters=filters))
 
 

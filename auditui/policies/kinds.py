@@ -88,3 +88,8 @@ def tier_of(kind: PolicyKind, name: str, obj: dict | None) -> str:
         return spec["tier"]
     prefix, dot, _rest = name.partition(".")
     return prefix if dot else "default"
+
+
+def followed_keys() -> list[tuple[str, str]]:
+    """The configured kinds as ``(api_group, resource)``: what the per-object summary follows."""
+    return [kind.key for kind in policy_kinds()]

@@ -12,20 +12,14 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from auditui.access.scope import ViewerScope
+from auditui.events import object_summary
 from auditui.events.normalize import AuditRecord
-from auditui.events.query.nodes import And, Compare, Empty, InSet, Not
 from auditui.events.store import EventQuery, ObjectActivity, ObjectRef, get_store
 from auditui.policies import bulk_deletes, history
 from auditui.policies.kinds import PolicyKind, kind_for, policy_kinds, resolve, tier_of
 
-WRITE_VERBS = ("create", "update", "patch", "delete", "deletecollection")
-# Every write request about an object itself (not its status), any stage and outcome.
-WRITES = And((InSet("verb", WRITE_VERBS), Empty("objectRef.subresource")))
-# The writes that changed it: the final stage, not answered with an error. (Written as NOT >= 400
-# rather than < 400: the same events, but SQLite then reads the (resource, time) index instead of
-# scanning every successful request through the response-code index.)
-CHANGES = And((*WRITES.children, Compare("stage", "=", "ResponseComplete"),
-               Not(Compare("responseStatus.code", ">=", "400"))))
+# What the changelog counts as a change is what the per-object summary counts (one definition).
+WRITE_VERBS, WRITES, CHANGES = object_summary.WRITE_VERBS, object_summary.WRITES, object_summary.CHANGES
 LIST_LIMIT = 1000
 # A window that ends this close to now ends "now": its last change is the current state.
 _NOW_SLACK = timedelta(minutes=1)
@@ -86,7 +80,8 @@ def changed_policies(scope: ViewerScope, *, start: datetime | None, end: datetim
     q = EventQuery(scope=scope, start=start, end=end, clusters=filters.clusters, query=CHANGES,
                    filters={"namespace": filters.namespace} if filters.namespace else {})
     keys = [k.key for k in kinds]
-    found = _activity(q, keys, limit + 1, filters.namespace)
+    tiers: dict[ObjectRef, str] = {}
+    found = _activity(q, keys, limit + 1, filters.namespace, tiers=tiers if _all_time(q, filters) else None)
     truncated = len(found) > limit
     found = found[:limit]
     latest = _latest_changes(q, keys, found, end, now or timezone.now(), filters.namespace)
@@ -95,17 +90,43 @@ def changed_policies(scope: ViewerScope, *, start: datetime | None, end: datetim
                             filters.namespace)
         wanted = {a.ref for a in by_user}
         found = [a for a in found if a.ref in wanted]
-    rows = [_row(a, latest.get(a.ref, a.last)) for a in found if scope.allows(a.ref.cluster, a.ref.namespace)]
+    rows = [_row(a, latest.get(a.ref, a.last), tiers) for a in found
+            if scope.allows(a.ref.cluster, a.ref.namespace)]
     return PolicyList([r for r in rows if _matches_text(r, filters.text)], truncated, start, end)
 
 
-def _activity(q: EventQuery, keys: list, limit: int | None, namespace: str) -> list[ObjectActivity]:
-    """The policies ``q`` finds changes of, with the ones removed by collection deletes counted in."""
-    found = get_store().object_activity(q, kinds=keys, limit=limit)
+def _all_time(q: EventQuery, filters: ListFilters) -> bool:
+    """Whether the list is every policy ever changed (what the per-object summary answers)."""
+    return q.start is None and q.end is None and not filters.user
+
+
+def _activity(q: EventQuery, keys: list, limit: int | None, namespace: str,
+              tiers: dict[ObjectRef, str] | None = None) -> list[ObjectActivity]:
+    """The policies ``q`` finds changes of, with the ones removed by collection deletes counted in.
+    With ``tiers`` (a list of all time), from the store's per-object summary when it keeps one,
+    whose tiers it fills in (the summary's last changes carry no event body)."""
+    found = _summarised(q, keys, limit, tiers) if tiers is not None else None
+    if found is None:
+        found = get_store().object_activity(q, kinds=keys, limit=limit)
     deletes = bulk_deletes.read(q, keys, CHANGES)
     if deletes:
         found = bulk_deletes.merge_activity(found, q.scope, deletes, CHANGES, namespace)
     return found if limit is None else found[:limit]
+
+
+def _summarised(q: EventQuery, keys: list, limit: int | None,
+                tiers: dict[ObjectRef, str]) -> list[ObjectActivity] | None:
+    summaries = get_store().object_summaries(q.scope, kinds=keys, clusters=q.clusters,
+                                             namespace=q.filters.get("namespace", ""), limit=limit)
+    if summaries is None:
+        return None
+    found = []
+    for summary in summaries:
+        activity = ObjectActivity(ObjectRef(summary.cluster, summary.resource, summary.name, summary.namespace,
+                                            summary.api_group), summary.changes, summary.last_record())
+        tiers[activity.ref] = summary.last_tier
+        found.append(activity)
+    return found
 
 
 def _latest_changes(q: EventQuery, keys: list, found: list[ObjectActivity], end: datetime | None,
@@ -117,10 +138,15 @@ def _latest_changes(q: EventQuery, keys: list, found: list[ObjectActivity], end:
     return {a.ref: a.last for a in _activity(replace(q, end=None), keys, None, namespace)}
 
 
-def _row(activity: ObjectActivity, latest: AuditRecord) -> PolicyRow:
+def _row(activity: ObjectActivity, latest: AuditRecord, tiers: dict[ObjectRef, str]) -> PolicyRow:
     ref, last = activity.ref, activity.last
     kind = kind_for(ref.api_group or "", ref.resource)
-    obj = history.version_after(latest, None)[0] if latest.verb not in ("delete", "deletecollection") else None
+    if latest.verb in ("delete", "deletecollection"):
+        obj = None
+    elif ref in tiers:  # from the summary: the tier its last change recorded
+        obj = {"spec": {"tier": tiers[ref]}}
+    else:
+        obj = history.version_after(latest, None)[0]
     return PolicyRow(
         cluster=ref.cluster, kind=kind, namespace=ref.namespace, name=ref.name,
         tier=tier_of(kind, ref.name, obj), changes=activity.count, last_time=last.time,

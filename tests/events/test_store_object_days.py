@@ -200,3 +200,17 @@ def test_the_writer_sends_each_objects_day_once_until_told_to_forget():
     assert writer.lines(records) == []
     writer.forget()
     assert len(writer.lines(records[:1])) == 2
+
+
+def test_it_reads_the_collection_deletes_of_every_cluster_from_their_days_only(year):
+    deletes = [audit_event(verb="deletecollection", name=None, time=T0 + timedelta(days=day), **POLICY)
+               for day in (7, 90)]
+    _write(year, deletes[:1])
+    _write(year, deletes[1:], cluster="c2")
+    q = EventQuery(scope=ALL, filters={"name": "", "verb": "deletecollection"})
+    assert year.read_target(q) == f"{year.prefix}-c1-2026.01.08*,{year.prefix}-c2-2026.04.01*"
+    assert sorted(r.cluster for r in year.search(q).records) == ["c1", "c2"]
+    since = EventQuery(scope=ALL, start=T0 + timedelta(days=30), filters={"name": "", "verb": "deletecollection"})
+    assert year.read_target(since) == f"{year.prefix}-c2-2026.04.01*"
+    none_yet = EventQuery(scope=ALL, filters={"name": "", "verb": "deletecollection", "resource": "pods"})
+    assert year.search(none_yet).records == []

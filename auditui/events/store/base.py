@@ -19,6 +19,7 @@ from auditui.access.scope import ViewerScope
 # The indexed fields a caller may filter exactly on, group by, or aggregate over.
 from auditui.events.fields import GROUPABLE_FIELDS, LIST_FIELDS, NUMERIC_FIELDS
 from auditui.events.normalize import AuditRecord
+from auditui.events.object_summary import ObjectSummary
 
 # How far back ``newest_first`` looks, step by step: the newest events are nearly always recent,
 # and a search engine asked for the newest events of all time sorts every daily index (a year of
@@ -258,11 +259,21 @@ class EventStore(ABC):
         groups = self.aggregate(EventQuery(scope=scope), group_by=["cluster"], limit=None)
         return {group.keys[0]: group.count for group in groups if group.count}
 
-    def index_objects(self, progress: Callable[[int], None] | None = None) -> int:
+    def index_objects(self, progress: Callable[[int], None] | None = None, *, rebuild: bool = False) -> int:
         """Bring the store's own indexes of objects up to date with the events it holds (a
-        search engine's object-days index, after an upgrade); how many entries that wrote
-        (``progress`` hears the count so far as it goes)."""
+        search engine's object-days index, after an upgrade; the SQL per-object summary of a
+        kind followed since); how many entries that wrote (``progress`` hears the count so far
+        as it goes). ``rebuild``: the per-object summary of every followed kind from scratch."""
         return 0
+
+    def object_summaries(
+        self, scope: ViewerScope, *, kinds: Sequence[tuple[str, str]], clusters: Sequence[str] = (),
+        namespace: str = "", limit: int | None = 1000,
+    ) -> list[ObjectSummary] | None:
+        """Every object of these kinds the scope sees, as the per-object summary has it
+        (``auditui.events.object_summary``): newest last change first, at most ``limit``. None
+        when this store does not keep the summary of all these kinds: read the events then."""
+        return None
 
     @abstractmethod
     def object_activity(

@@ -146,6 +146,42 @@ def pinned_key(cluster: str | None, filters: Mapping[str, Any]) -> dict[str, str
     return key
 
 
+def nameless_key(filters: Mapping[str, Any]) -> dict[str, str] | None:
+    """The summary fields a read of events without a name names (``name`` "" and a ``verb``: a
+    kind's collection deletes, in any cluster), with what else it pins; None when it does not."""
+    if filters.get("name") != "" or not isinstance(filters.get("verb"), str):
+        return None
+    key = {"name": "", "verb": filters["verb"]}
+    for name in ("cluster", "api_group", "resource", "namespace"):
+        if isinstance(filters.get(name), str):
+            key[name] = filters[name]
+    return key
+
+
+def cluster_days_body(key: Mapping[str, str], clusters: Sequence[str]) -> dict:
+    conditions: list[dict] = [{"term": {name: {"value": value}}} for name, value in sorted(key.items())]
+    if clusters:
+        conditions.append({"terms": {"cluster": sorted(clusters)}})
+    days = {"terms": {"field": "day", "size": MAX_DAYS}}
+    return {"size": 0, "query": {"bool": {"filter": conditions}},
+            "aggs": {"clusters": {"terms": {"field": "cluster", "size": MAX_CLUSTERS}, "aggs": {"days": days}}}}
+
+
+def cluster_days_from(response: dict) -> dict[str, list[date]] | None:
+    """Each cluster's days in a ``cluster_days_body`` answer; None when there may be more."""
+    clusters = response.get("aggregations", {}).get("clusters")
+    if clusters is None:
+        return {}
+    if clusters.get("sum_other_doc_count"):
+        return None
+    found: dict[str, list[date]] = {}
+    for bucket in clusters["buckets"]:
+        if bucket["days"].get("sum_other_doc_count"):
+            return None
+        found[bucket["key"]] = sorted(date.fromisoformat(day["key"]) for day in bucket["days"]["buckets"])
+    return found
+
+
 def days_body(key: Mapping[str, str]) -> dict:
     conditions = [{"term": {name: {"value": value}}} for name, value in sorted(key.items())]
     return {"size": 0, "query": {"bool": {"filter": conditions}},
@@ -295,7 +331,29 @@ class ObjectDays:
         the one its filters name in its single cluster); None when it names none, or the days
         are not known."""
         found = self._days_in_range(q, clusters, obj)
+        if found is None and obj is None:
+            return self._nameless_target(q, clusters, max_chars)
         return target(self.layout, found[0], found[1], max_chars) if found is not None else None
+
+    def _nameless_target(self, q: EventQuery, clusters: tuple[str, ...], max_chars: int) -> str | None:
+        """For a read of events without a name and of one verb (collection deletes, rare), in any
+        number of clusters: the indices of the days they happened on; None when not known."""
+        key = nameless_key(q.filters)
+        if key is None or not self.ready():
+            return None
+        found = cluster_days_from(self.transport.search(self.index, cluster_days_body(key, clusters)))
+        if found is None:
+            return None
+        first, last = day_bounds(q.start, q.end)
+        patterns: list[str] = []
+        for cluster, days in sorted(found.items()):
+            days = [day for day in days if (first is None or day >= first) and (last is None or day <= last)]
+            one = target(self.layout, safe_cluster(cluster), days, max_chars) if days else None
+            if days and one is None:
+                return None
+            patterns += [one] if one else []
+        joined = ",".join(patterns) or self.layout.no_index()
+        return joined if len(joined) <= max_chars else None
 
     def chunks_for(self, q: EventQuery, obj: ObjectRef, *, max_chars: int) -> list[str] | None:
         """Like ``target_for``, as targets of at most ``max_chars`` each, oldest days first (for

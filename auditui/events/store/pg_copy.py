@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.db import transaction
+from django.db.models import Field
 
 from auditui.events.models import AuditEvent
 
@@ -47,11 +48,17 @@ _STAGED = {
 }
 
 
+def _concrete_field(name: str) -> Field:
+    field = AuditEvent._meta.get_field(name)
+    assert isinstance(field, Field), name  # the events table has no relations
+    return field
+
+
 def _statements(connection, columns: Sequence[str]) -> tuple[str, str, str, list[str]]:
     """CREATE of the staging table (no constraints: the INSERT into the events table checks
     them), its COPY, the INSERT … SELECT from it, and the COPY's wire types."""
     quote = connection.ops.quote_name
-    fields = [AuditEvent._meta.get_field(name) for name in columns]
+    fields = [_concrete_field(name) for name in columns]
     staged = [_STAGED.get(field.get_internal_type(), (None, "text", "")) for field in fields]
     definitions = ", ".join(f"{quote(field.column)} {kind or field.db_type(connection)}"
                             for field, (kind, _wire, _cast) in zip(fields, staged, strict=True))

@@ -44,7 +44,8 @@ from functools import cached_property
 
 from auditui.access.scope import ViewerScope
 from auditui.events.normalize import AuditRecord
-from auditui.events.store import dsl, engine_document, engine_mapping, object_days
+from auditui.events.object_summary import ObjectSummary, followed_kinds
+from auditui.events.store import dsl, engine_document, engine_mapping, engine_summary, object_days
 from auditui.events.store.base import (
     Bucket,
     EventQuery,
@@ -143,6 +144,7 @@ class SearchEngineStore(EventStore):
         self._index_names: dict[tuple[str, date], str] = {}
         self.index_list = IndexList(prefix, self._listed_indices)
         self.object_days = object_days.ObjectDays(transport, self.layout, replicas=self.config.replicas)
+        self.summary = engine_summary.EngineSummary(transport, self.prefix, replicas=self.config.replicas)
         # Targets whose point-in-time id is too long for a cursor (their shards are many).
         self._pit_too_long: set[str] = set()
 
@@ -240,6 +242,7 @@ class SearchEngineStore(EventStore):
                 refusal = f"the engine refused the index template {self.prefix!r}: {exc}{remedy}"
                 raise SearchEngineError(refusal) from exc
             self.object_days.put_template(has_events=bool(existing))
+            self.summary.put_template(has_events=bool(existing))
             if existing:
                 # Indices created from an earlier template lack the fields added since, and their
                 # mapping is strict: add them (adding a field to a mapping is always allowed).
@@ -253,6 +256,7 @@ class SearchEngineStore(EventStore):
             self.transport.delete_index(name)
         self.transport.delete_template(self.prefix)
         self.object_days.drop()
+        self.summary.drop()
         self._template_ready = False
 
     # --- writes --------------------------------------------------------------------------
@@ -278,7 +282,9 @@ class SearchEngineStore(EventStore):
                 f"({outcome.ingested} were, {outcome.duplicates} duplicates); first: {outcome.errors[0]}"
                 + advice(outcome.errors[0])
             )
-        written = frozenset({*outcome.indices, self.object_days.index})
+        if outcome.rejected:
+            self.summary.forget([records[offset] for offset, _reason in outcome.rejected])
+        written = frozenset({*outcome.indices, self.object_days.index, self.summary.index})
         return WriteResult(ingested=outcome.ingested, duplicates=outcome.duplicates,
                            rejected=tuple(sorted(outcome.rejected)), written=written)
 
@@ -291,7 +297,7 @@ class SearchEngineStore(EventStore):
         # The order of storing, for ties on time (the SQL store's ids): clock, then position.
         seq = time.time_ns() // 1000 * 1000
         return bulk_chunk(records, offset=offset, seq=seq, index_for=self.index_for,
-                          summary_lines=self.object_days.lines(records))
+                          summary_lines=self.object_days.lines(records) + self.summary.lines(records, seq))
 
     def make_searchable(self, written: Iterable[str]) -> None:
         if self.refresh != "false":
@@ -321,13 +327,24 @@ class SearchEngineStore(EventStore):
                 query = {"range": {"time_us": {"lt": dsl.micros(before)}}}
                 deleted += self.transport.delete_by_query(name, count_body(query))
         self.object_days.purge(cutoff_day)
+        self.summary.purge(dsl.micros(before))
         return deleted
 
-    def index_objects(self, progress: Callable[[int], None] | None = None) -> int:
+    def index_objects(self, progress: Callable[[int], None] | None = None, *, rebuild: bool = False) -> int:
+        self.ensure_template()  # the object-days and summary indices' templates too
+        kinds = followed_kinds() if rebuild else followed_kinds() - self.summary.covered()
+        sent = self.summary.rebuild(self.pattern, kinds, progress) if kinds else 0
         if self.object_days.ready():
-            return 0
-        self.ensure_template()  # the object-days index's template too
-        return self.object_days.backfill(progress=progress)
+            return sent
+        return sent + self.object_days.backfill(progress=progress)
+
+    def object_summaries(
+        self, scope: ViewerScope, *, kinds: Sequence[tuple[str, str]], clusters: Sequence[str] = (),
+        namespace: str = "", limit: int | None = 1000,
+    ) -> list[ObjectSummary] | None:
+        if not set(kinds) <= self.summary.covered():
+            return None
+        return self.summary.read(scope, kinds=kinds, clusters=clusters, namespace=namespace, limit=limit)
 
     def cluster_totals(self, scope: ViewerScope) -> dict[str, int]:
         # For a viewer who sees everything, the indices' document counts answer it without a

@@ -3,28 +3,22 @@
 from __future__ import annotations
 
 import base64
-import json
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
-from operator import attrgetter
-from typing import NamedTuple
 
 import orjson
 from django.core.exceptions import EmptyResultSet
-from django.db import DataError, IntegrityError, connection, connections, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Avg, Count, Func, IntegerField, Max, Min, Q, QuerySet, Sum
-from django.utils import timezone
 
 from auditui.access.scope import RESERVED_CLUSTER, Grant, ViewerScope, is_wildcard
-from auditui.events import fields
 from auditui.events.models import AuditEvent
-from auditui.events.normalize import AuditRecord, has_body
+from auditui.events.normalize import AuditRecord
+from auditui.events.object_summary import ObjectSummary, followed_kinds
 from auditui.events.query import to_q
 from auditui.events.query.patterns import shell_pattern
 from auditui.events.query.sql_expressions import TextGlob
-from auditui.events.sanitize import SANITIZED_KEY, make_safe
-from auditui.events.store import hourly, pg_copy, rollup
+from auditui.events.store import hourly, rollup, sql_summary
 from auditui.events.store.base import (
     LIST_FIELDS,
     Bucket,
@@ -42,11 +36,16 @@ from auditui.events.store.base import (
 )
 from auditui.events.store.deadline import within_deadline
 from auditui.events.store.sql_page_view import MatchSummary, summarise
+from auditui.events.store.sql_write import (
+    COLUMN_FIELDS,
+    RECORD_ERRORS,
+    RECORD_FIELDS,
+    PreparedRow,
+    inserted_rows,
+    reason,
+    sqlite_prepared_inserted,
+)
 
-_RECORD_FIELDS = (*fields.COLUMNS, "raw")
-_COLUMN_FIELDS = tuple(name for name in _RECORD_FIELDS if name != "raw")
-# Derived from the raw event on write (properties of AuditRecord), never read back.
-_DERIVED_FIELDS = ("has_request_object", "has_response_object")
 _PURGE_CHUNK = 5000
 _OBJECT_KEYS = ("cluster", "api_group", "resource", "namespace", "name")
 _IN_CHUNK = 500
@@ -120,196 +119,8 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         raise StoreError("invalid cursor") from exc
 
 
-_JSON_COLUMNS = frozenset({"user_groups", "source_ips", "raw"})
-# What the database (or the driver, adapting a value) raises for a value it cannot hold.
-_RECORD_ERRORS = (DataError, IntegrityError, ValueError, TypeError, OverflowError, RecursionError)
-
-
-def _reason(exc: Exception) -> str:
-    """The database's first line, short (it can quote the whole value)."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text if len(text) <= 200 else text[:197] + "..."
-
-
-def _json_text(value) -> str:
-    """orjson, or the standard library for what orjson refuses (integers beyond 64 bits)."""
-    try:
-        return orjson.dumps(value).decode()
-    except TypeError:
-        return json.dumps(value)
-
-
-# A float of 19 digits or more before the point, as orjson writes it (1e30, 1.2e+19): PostgreSQL
-# keeps it as numeric and gives it back as an integer of that many digits, which orjson (pages,
-# exports) refuses. The exponent ends the number (a comma or bracket follows in orjson's compact
-# text): without that, hex ids ("…5e21…") sent a third of the events through the slow look;
-# starting at the literal "e" lets the regex engine scan fast. Strings can still match: those
-# events are only looked through.
-_BIG_FLOAT = re.compile(rb"e\+?(?:19|[2-9][0-9]|[1-3][0-9][0-9])[,\]}]")
-
-
-def _postgres_raw(record: AuditRecord) -> str:
-    """The raw event as PostgreSQL will hold it: floats beyond 64-bit integers as their text
-    (``sanitize``), which ingest's reader does not look for (it would cost every event)."""
-    try:
-        text = orjson.dumps(record.raw)
-    except TypeError:  # integers beyond 64 bits (a record not from ingest's reader)
-        text = None
-    if text is not None and not _BIG_FLOAT.search(text):
-        return text.decode()
-    cleaned, notes = make_safe(record.raw)
-    if notes:
-        earlier = cleaned.get(SANITIZED_KEY)
-        cleaned[SANITIZED_KEY] = [*(earlier if isinstance(earlier, list) else []), *notes]
-        record.raw = cleaned
-    return _json_text(record.raw)
-
-
-_INSERT_COLUMNS = (*_RECORD_FIELDS, *_DERIVED_FIELDS, "ingested_at")
-
-
-def _insert_head(connection) -> tuple[str, str]:
-    """``INSERT INTO events (columns)`` and the placeholders of one row."""
-    columns = _INSERT_COLUMNS
-    json_cast = "::jsonb" if connection.vendor == "postgresql" else ""
-    placeholders = ", ".join(f"%s{json_cast}" if c in _JSON_COLUMNS else "%s" for c in columns)
-    quote = connection.ops.quote_name
-    return f"INSERT INTO {quote(AuditEvent._meta.db_table)} ({', '.join(quote(c) for c in columns)})", placeholders
-
-
-def _insert_statement(connection, records: Sequence[AuditRecord]) -> tuple[str, list[tuple]]:
-    head, placeholders = _insert_head(connection)
-    sql = f"{head} VALUES ({placeholders}) ON CONFLICT DO NOTHING"
-    postgres = connection.vendor == "postgresql"
-    adapt_time = _sqlite_time if _utc_sqlite(connection) else connection.ops.adapt_datetimefield_value
-    now = adapt_time(timezone.now())
-    return sql, [_row(record, adapt_time, now, postgres) for record in records]
-
-
-_COLUMN_VALUES = attrgetter(*_COLUMN_FIELDS)
-_JSON_AT = tuple(i for i, name in enumerate(_COLUMN_FIELDS) if name in _JSON_COLUMNS)
-_TIME_AT = tuple(i for i, name in enumerate(_COLUMN_FIELDS) if name in ("time", "stage_time"))
-
-
-def _row(record: AuditRecord, adapt_time, now, postgres: bool) -> tuple:
-    """One row's values, in ``_insert_head``'s column order. Built for every event stored, so
-    with one attrgetter rather than a getattr per column (issue 18: it was a fifth of ingest)."""
-    row = list(_COLUMN_VALUES(record))
-    for i in _JSON_AT:
-        row[i] = _json_text(row[i])
-    for i in _TIME_AT:
-        if row[i] is not None:
-            row[i] = adapt_time(row[i])
-    raw = record.raw
-    row += (_postgres_raw(record) if postgres else _json_text(raw), has_body(raw, "requestObject"),
-            has_body(raw, "responseObject"), now)
-    return tuple(row)
-
-
-def _utc_sqlite(connection) -> bool:
-    return connection.vendor == "sqlite" and connection.timezone_name == "UTC"
-
-
-def _sqlite_time(value: datetime) -> str:
-    """What Django's SQLite ``adapt_datetimefield_value`` writes for an aware time on a UTC
-    connection (``str`` of the naive UTC time), without its per-value settings lookups."""
-    return str((value if value.tzinfo is UTC else value.astimezone(UTC)).replace(tzinfo=None))
-
-
-def inserted_rows(connection, cursor, records: Sequence[AuditRecord]) -> list[AuditRecord]:
-    """Insert ``records``, skipping those already stored; the records really inserted (the
-    first of two with the same identity, when a batch holds both)."""
-    if connection.vendor == "sqlite":
-        return _sqlite_inserted(connection, cursor, records)
-    return _returning_inserted(connection, cursor, records)
-
-
-def _sqlite_inserted(connection, cursor, records: Sequence[AuditRecord]) -> list[AuditRecord]:
-    sql, rows = _insert_statement(connection, records)
-    return _sqlite_insert_rows(connection, cursor, records, sql, rows)
-
-
-def _sqlite_insert_rows(connection, cursor, items: Sequence, sql: str, rows: list[tuple]) -> list:
-    """``executemany`` of one-row INSERTs (without a trigger SQLite needs no statement journal
-    for them); the items (records or ``PreparedRow``) whose rows were inserted. The transaction
-    holds SQLite's one write lock from its start (BEGIN IMMEDIATE, settings), so the rows with
-    ids above the highest id before are exactly the ones inserted: read back only when the
-    count says some were duplicates."""
-    table = connection.ops.quote_name(AuditEvent._meta.db_table)
-    cursor.execute(f"SELECT max(id) FROM {table}")
-    highest = cursor.fetchone()[0] or 0
-    cursor.executemany(sql, rows)
-    if cursor.rowcount == len(items):
-        return list(items)
-    cursor.execute(f"SELECT cluster, audit_id, stage FROM {table} WHERE id > %s", [highest])
-    return _with_keys(items, {tuple(row) for row in cursor.fetchall()})
-
-
-class PreparedRow(NamedTuple):
-    """A record as its SQLite row, built ahead by another process (``ingest_ahead``): the row's
-    values, the event's identity and its hourly-count key. A tuple: it crosses a pipe."""
-
-    values: tuple
-    key: tuple[str, str, str]
-    count_key: tuple[int, str, str, str]
-
-
-def prepare_row(record: AuditRecord, now: str) -> PreparedRow:
-    """A ``PreparedRow`` for SQLite on a UTC connection (``prepared_rows_fit``); ``now`` from
-    ``prepared_now()``. Raises what building the row raises (a value no row can hold)."""
-    return PreparedRow(_row(record, _sqlite_time, now, False), record.key, hourly.count_key(record))
-
-
-def prepared_now() -> str:
-    return _sqlite_time(timezone.now())
-
-
-def prepared_rows_fit(connection) -> bool:
-    """Whether rows built by ``prepare_rows`` are what this connection would write."""
-    return _utc_sqlite(connection)
-
-
-def _sqlite_prepared_inserted(connection, cursor, prepared: Sequence[PreparedRow]) -> list[PreparedRow]:
-    head, placeholders = _insert_head(connection)
-    sql = f"{head} VALUES ({placeholders}) ON CONFLICT DO NOTHING"
-    return _sqlite_insert_rows(connection, cursor, prepared, sql, [p.values for p in prepared])
-
-
-# Rows per multi-row INSERT … RETURNING: PostgreSQL takes at most 65,535 parameters a statement.
-_RETURNING_ROWS = 1000
-
-
-def _returning_inserted(connection, cursor, records: Sequence[AuditRecord]) -> list[AuditRecord]:
-    """Multi-row INSERTs whose RETURNING names the rows inserted (PostgreSQL: concurrent writers
-    interleave ids, so only the statement itself can say which rows were its own)."""
-    head, placeholders = _insert_head(connection)
-    _sql, rows = _insert_statement(connection, records)
-    if len(rows) > 1:
-        # COPY and one INSERT … SELECT (pg_copy); a single record takes the plain INSERT below,
-        # whose refusal is the reason given when a bisected record is rejected.
-        return _with_keys(records, pg_copy.insert(connection, _INSERT_COLUMNS, rows))
-    keys: set[tuple] = set()
-    for start in range(0, len(rows), _RETURNING_ROWS):
-        chunk = rows[start:start + _RETURNING_ROWS]
-        values = ", ".join(f"({placeholders})" for _ in chunk)
-        cursor.execute(f"{head} VALUES {values} ON CONFLICT DO NOTHING RETURNING cluster, audit_id, stage",
-                       [value for row in chunk for value in row])
-        keys.update(tuple(row) for row in cursor.fetchall())
-    return _with_keys(records, keys)
-
-
-def _with_keys(records: Sequence[AuditRecord], keys: set[tuple]) -> list[AuditRecord]:
-    """The records whose identity is in ``keys``, each identity once (its first record)."""
-    found = []
-    for record in records:
-        if record.key in keys:
-            keys.discard(record.key)
-            found.append(record)
-    return found
-
-
 def to_record(row: AuditEvent, *, columns_only: bool = False) -> AuditRecord:
-    values = {name: getattr(row, name) for name in (_COLUMN_FIELDS if columns_only else _RECORD_FIELDS)}
+    values = {name: getattr(row, name) for name in (COLUMN_FIELDS if columns_only else RECORD_FIELDS)}
     if columns_only:
         values["raw"] = {}
     values["time"] = values["time"].astimezone(UTC)
@@ -344,6 +155,7 @@ class SqlEventStore(EventStore):
         with transaction.atomic(using=connection.alias):
             inserted, rejected = self._insert(records, 0)
             hourly.add(connection, map(hourly.count_key, inserted))
+            sql_summary.after_write(inserted, all_new=True)
         return WriteResult(ingested=len(inserted), duplicates=len(records) - len(inserted) - len(rejected),
                            rejected=tuple(rejected))
 
@@ -353,8 +165,9 @@ class SqlEventStore(EventStore):
             return WriteResult()
         connection = connections[AuditEvent.objects.db]
         with transaction.atomic(using=connection.alias):
-            inserted, rejected = self._insert(prepared, 0, insert=_sqlite_prepared_inserted)
+            inserted, rejected = self._insert(prepared, 0, insert=sqlite_prepared_inserted)
             hourly.add(connection, (p.count_key for p in inserted))
+            sql_summary.after_write([p.change for p in inserted if p.change is not None], all_new=True)
         return WriteResult(ingested=len(inserted), duplicates=len(prepared) - len(inserted) - len(rejected),
                            rejected=tuple(rejected))
 
@@ -368,9 +181,9 @@ class SqlEventStore(EventStore):
         try:
             with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
                 return insert(connection, cursor, records), []
-        except _RECORD_ERRORS as exc:
+        except RECORD_ERRORS as exc:
             if len(records) == 1:
-                return [], [(offset, f"the database refused it: {_reason(exc)}")]
+                return [], [(offset, f"the database refused it: {reason(exc)}")]
         middle = len(records) // 2
         first, first_rejected = self._insert(records[:middle], offset, insert)
         second, second_rejected = self._insert(records[middle:], offset + middle, insert)
@@ -381,10 +194,27 @@ class SqlEventStore(EventStore):
         while True:
             ids = list(AuditEvent.objects.filter(time__lt=before).values_list("pk", flat=True)[:_PURGE_CHUNK])
             if not ids:
+                sql_summary.purge(before)
                 return deleted
             deleted += AuditEvent.objects.filter(pk__in=ids).delete()[0]
 
+    def index_objects(self, progress: Callable[[int], None] | None = None, *, rebuild: bool = False) -> int:
+        """The per-object summary of the followed kinds it does not cover yet (all with ``rebuild``)."""
+        kinds = followed_kinds()
+        if not rebuild:
+            kinds -= sql_summary.covered_kinds()
+        return sql_summary.rebuild(kinds, progress) if kinds else 0
+
     # --- reads --------------------------------------------------------------------------
+    @within_deadline
+    def object_summaries(
+        self, scope: ViewerScope, *, kinds: Sequence[tuple[str, str]], clusters: Sequence[str] = (),
+        namespace: str = "", limit: int | None = 1000,
+    ) -> list[ObjectSummary] | None:
+        if not set(kinds) <= sql_summary.covered_kinds():
+            return None
+        return sql_summary.read(scope_q(scope), kinds=kinds, clusters=clusters, namespace=namespace, limit=limit)
+
     @within_deadline
     def search(
         self, q: EventQuery, *, page_size: int = 50, cursor: str | None = None, columns_only: bool = False
