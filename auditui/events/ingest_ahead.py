@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from django.db import connections
 
 from auditui.events.models import AuditEvent
+from auditui.events.object_summary import followed_kinds
 from auditui.events.reader import Decoded
 from auditui.events.store.sql import SqlEventStore
 from auditui.events.store.sql_write import prepare_row, prepared_now, prepared_rows_fit
@@ -124,10 +125,10 @@ def _produce(sender, documents: Iterable[Decoded], ingestor: Ingestor,
 def _with_rows(items: list, records: list) -> list:
     """The items with their records replaced by rows (reasons stay as they are); a record whose
     row cannot be built is rejected alone, as the store rejects a value it cannot take."""
-    now = prepared_now()
+    now, kinds = prepared_now(), followed_kinds()
     for item in records:
         try:
-            item[1] = prepare_row(item[1], now)
+            item[1] = prepare_row(item[1], now, kinds)
         except (ValueError, TypeError, OverflowError, RecursionError) as exc:
             item[1] = f"the database refused it: {type(exc).__name__}: {exc}"[:300]
     return items
