@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from auditui.events import fields
 from auditui.events.models import AuditEvent
-from auditui.events.normalize import AuditRecord, has_body
+from auditui.events.normalize import AuditRecord, has_bodies
 from auditui.events.object_summary import changes_of, followed_kinds
 from auditui.events.sanitize import SANITIZED_KEY, make_safe
 from auditui.events.store import hourly, pg_copy
@@ -114,8 +114,7 @@ def _row(record: AuditRecord, adapt_time, now, postgres: bool) -> tuple:
         if row[i] is not None:
             row[i] = adapt_time(row[i])
     raw = record.raw
-    row += (_postgres_raw(record) if postgres else _json_text(raw), has_body(raw, "requestObject"),
-            has_body(raw, "responseObject"), now)
+    row += (_postgres_raw(record) if postgres else _json_text(raw), *has_bodies(raw), now)
     return tuple(row)
 
 
@@ -126,7 +125,9 @@ def _utc_sqlite(connection) -> bool:
 def _sqlite_time(value: datetime) -> str:
     """What Django's SQLite ``adapt_datetimefield_value`` writes for an aware time on a UTC
     connection (``str`` of the naive UTC time), without its per-value settings lookups."""
-    return str((value if value.tzinfo is UTC else value.astimezone(UTC)).replace(tzinfo=None))
+    if value.tzinfo is UTC:  # the usual case: the same text without the copy (isoformat ends "+00:00")
+        return value.isoformat(" ")[:-6]
+    return str(value.astimezone(UTC).replace(tzinfo=None))
 
 
 def inserted_rows(connection, cursor, records: Sequence[AuditRecord]) -> list[AuditRecord]:
