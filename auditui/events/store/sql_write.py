@@ -178,7 +178,9 @@ def prepare_row(record: AuditRecord, now: str, kinds: frozenset[tuple[str, str]]
     raises (a value no row can hold)."""
     if kinds is None:
         kinds = followed_kinds()
-    change = record if changes_of([record], kinds) else None
+    # The kind test first, here: nearly every record fails it, and changes_of costs a list.
+    followed = record.name and (record.api_group, record.resource) in kinds
+    change = record if followed and changes_of([record], kinds) else None
     return PreparedRow(_row(record, _sqlite_time, now, False), record.key, hourly.count_key(record), change)
 
 
