@@ -29,7 +29,7 @@ from auditui.events.models import AuditEvent
 from auditui.events.object_summary import followed_kinds
 from auditui.events.reader import Decoded
 from auditui.events.store.sql import SqlEventStore
-from auditui.events.store.sql_write import prepare_row, prepared_now, prepared_rows_fit
+from auditui.events.store.sql_write import PreparedRow, prepare_row, prepared_now, prepared_rows_fit
 
 if TYPE_CHECKING:
     from auditui.events.ingest import Ingestor
@@ -73,6 +73,7 @@ def feed_ahead(ingestor: Ingestor, documents: Iterable[Decoded], read_position: 
 
 
 def _consume(receiver, ingestor: Ingestor, on_read: Callable[[int], None] | None) -> None:
+    as_row = PreparedRow._make  # rows cross as plain tuples (``_dumps``)
     while True:
         try:
             kind, payload, dropped, position = pickle.loads(receiver.recv_bytes())
@@ -83,7 +84,7 @@ def _consume(receiver, ingestor: Ingestor, on_read: Callable[[int], None] | None
             on_read(position)
         if kind == "rows":
             for item_position, outcome in payload:
-                ingestor.take_prepared(item_position, outcome)
+                ingestor.take_prepared(item_position, outcome if type(outcome) is str else as_row(outcome))
         elif kind == "error":
             raise payload
         else:
@@ -127,6 +128,8 @@ def _produce(sender, documents: Iterable[Decoded], ingestor: Ingestor,
 def _dumps(message: tuple) -> bytes:
     """The message pickled without a memo: a row is some 25 strings, and memoizing each (what
     ``Connection.send`` does) was most of the pickling's cost, 7.5 against 3 us a row (issue 18).
+    Without a memo, a named tuple's class would be written, and looked up by the reader of the
+    message, for every row: rows cross as plain tuples and become ``PreparedRow`` again there.
     Nothing in a message refers to itself, and the C pickler raises on a cycle in fast mode
     (it does not loop)."""
     buffer = io.BytesIO()
@@ -142,7 +145,7 @@ def _with_rows(items: list, records: list) -> list:
     now, kinds = prepared_now(), followed_kinds()
     for item in records:
         try:
-            item[1] = prepare_row(item[1], now, kinds)
+            item[1] = tuple(prepare_row(item[1], now, kinds))  # plain: see ``_dumps``
         except (ValueError, TypeError, OverflowError, RecursionError) as exc:
             item[1] = f"the database refused it: {type(exc).__name__}: {exc}"[:300]
     return items
