@@ -9,7 +9,7 @@ costs more than decoding its JSON again. Only for SQLite: the other stores write
 
 The child only reads and computes; it never touches the database (its inherited connection is
 left alone: it ends with ``os._exit`` through multiprocessing). Its messages (``_dumps``), in order:
-``("rows", items, dropped, read_position)`` with items ``(position, PreparedRow or reason)``,
+``("rows", items, dropped, read_position)`` with items ``(position, PreparedRow as a tuple, or reason)``,
 then ``("end", None, …)`` or ``("error", exception, …)`` (a read error: what came before it is
 written, then the exception is raised here, as a read error is without the child).
 """
@@ -84,7 +84,7 @@ def _consume(receiver, ingestor: Ingestor, on_read: Callable[[int], None] | None
             on_read(position)
         if kind == "rows":
             for item_position, outcome in payload:
-                ingestor.take_prepared(item_position, outcome if type(outcome) is str else as_row(outcome))
+                ingestor.take_prepared(item_position, outcome if isinstance(outcome, str) else as_row(outcome))
         elif kind == "error":
             raise payload
         else:
