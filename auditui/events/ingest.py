@@ -19,7 +19,7 @@ from auditui.access.scope import RESERVED_CLUSTER, check_cluster_name
 from auditui.events import ingest_ahead
 from auditui.events.dropping import DropFilter
 from auditui.events.normalize import AuditRecord, RejectedRecord, normalize_event
-from auditui.events.reader import Decoded, decode_bytes, decode_lines, open_binary, text_lines
+from auditui.events.reader import Decoded, byte_lines, decode_bytes, decode_lines, open_binary
 from auditui.events.store import EventStore, StoreUnavailable, get_store
 from auditui.events.store.sql_write import PreparedRow
 
@@ -227,7 +227,7 @@ def ingest_path(path: str | Path, *, cluster: str, **options: Any) -> IngestRepo
     Raises OSError when the path cannot be read; bad records inside it are rejected, not raised.
     """
     with open_binary(path) as binary, Ingestor(cluster=cluster, **options) as ingestor:
-        ingestor.feed_all(decode_lines(text_lines(binary), str(path)), ahead=str(path) != "-")
+        ingestor.feed_all(decode_lines(byte_lines(binary), str(path)), ahead=str(path) != "-")
     return ingestor.report
 
 

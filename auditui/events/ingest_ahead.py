@@ -8,25 +8,28 @@ costs more than decoding its JSON again. Only for SQLite: the other stores write
 (PostgreSQL's rows differ, a search engine writes documents).
 
 The child only reads and computes; it never touches the database (its inherited connection is
-left alone: it ends with ``os._exit`` through multiprocessing). Its messages, in order:
-``("rows", items, dropped, read_position)`` with items ``(position, PreparedRow or reason)``,
+left alone: it ends with ``os._exit`` through multiprocessing). Its messages (``_dumps``), in order:
+``("rows", items, dropped, read_position)`` with items ``(position, PreparedRow as a tuple, or reason)``,
 then ``("end", None, …)`` or ``("error", exception, …)`` (a read error: what came before it is
 written, then the exception is raised here, as a read error is without the child).
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import multiprocessing
+import pickle
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from django.db import connections
 
 from auditui.events.models import AuditEvent
+from auditui.events.object_summary import followed_kinds
 from auditui.events.reader import Decoded
 from auditui.events.store.sql import SqlEventStore
-from auditui.events.store.sql_write import prepare_row, prepared_now, prepared_rows_fit
+from auditui.events.store.sql_write import PreparedRow, prepare_row, prepared_now, prepared_rows_fit
 
 if TYPE_CHECKING:
     from auditui.events.ingest import Ingestor
@@ -70,9 +73,10 @@ def feed_ahead(ingestor: Ingestor, documents: Iterable[Decoded], read_position: 
 
 
 def _consume(receiver, ingestor: Ingestor, on_read: Callable[[int], None] | None) -> None:
+    as_row = PreparedRow._make  # rows cross as plain tuples (``_dumps``)
     while True:
         try:
-            kind, payload, dropped, position = receiver.recv()
+            kind, payload, dropped, position = pickle.loads(receiver.recv_bytes())
         except EOFError:
             raise OSError("the ingest reader process ended unexpectedly") from None
         ingestor.add_drop_counts(*dropped)
@@ -80,7 +84,7 @@ def _consume(receiver, ingestor: Ingestor, on_read: Callable[[int], None] | None
             on_read(position)
         if kind == "rows":
             for item_position, outcome in payload:
-                ingestor.take_prepared(item_position, outcome)
+                ingestor.take_prepared(item_position, outcome if isinstance(outcome, str) else as_row(outcome))
         elif kind == "error":
             raise payload
         else:
@@ -97,7 +101,7 @@ def _produce(sender, documents: Iterable[Decoded], ingestor: Ingestor,
         drop_filter.counts.clear()
         drop_filter.errors.clear()
         drop_filter.last_errors.clear()
-        sender.send((kind, payload, dropped, read_position() if read_position else None))
+        sender.send_bytes(_dumps((kind, payload, dropped, read_position() if read_position else None)))
 
     items: list = []
     records: list = []
@@ -121,13 +125,27 @@ def _produce(sender, documents: Iterable[Decoded], ingestor: Ingestor,
         sender.close()
 
 
+def _dumps(message: tuple) -> bytes:
+    """The message pickled without a memo: a row is some 25 strings, and memoizing each (what
+    ``Connection.send`` does) was most of the pickling's cost, 7.5 against 3 us a row (issue 18).
+    Without a memo, a named tuple's class would be written, and looked up by the reader of the
+    message, for every row: rows cross as plain tuples and become ``PreparedRow`` again there.
+    Nothing in a message refers to itself, and the C pickler raises on a cycle in fast mode
+    (it does not loop)."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True
+    pickler.dump(message)
+    return buffer.getvalue()
+
+
 def _with_rows(items: list, records: list) -> list:
     """The items with their records replaced by rows (reasons stay as they are); a record whose
     row cannot be built is rejected alone, as the store rejects a value it cannot take."""
-    now = prepared_now()
+    now, kinds = prepared_now(), followed_kinds()
     for item in records:
         try:
-            item[1] = prepare_row(item[1], now)
+            item[1] = tuple(prepare_row(item[1], now, kinds))  # plain: see ``_dumps``
         except (ValueError, TypeError, OverflowError, RecursionError) as exc:
             item[1] = f"the database refused it: {type(exc).__name__}: {exc}"[:300]
     return items

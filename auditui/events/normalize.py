@@ -128,6 +128,15 @@ def has_body(raw: dict, key: str) -> bool:
     return any(name.startswith(prefix) and value is not None for name, value in raw.items())
 
 
+def has_bodies(raw: dict) -> tuple[bool, bool]:
+    """``has_body`` of ``requestObject`` and of ``responseObject`` at once: the usual event (no
+    dotted top-level key) is told with one look through its keys in C instead of two."""
+    request, response = raw.get("requestObject") is not None, raw.get("responseObject") is not None
+    if (request and response) or not any(map(str.__contains__, raw, repeat("."))):
+        return request, response
+    return request or has_body(raw, "requestObject"), response or has_body(raw, "responseObject")
+
+
 def parse_time(value: Any, field_name: str) -> datetime:
     """RFC3339 (any fraction length, ``Z`` or offset) to an aware UTC datetime."""
     if not isinstance(value, str) or not value:
@@ -148,10 +157,14 @@ def parse_time(value: Any, field_name: str) -> datetime:
 
 
 def _event_time(data: dict) -> tuple[datetime, datetime | None]:
-    stage_time = parse_time(data["stageTimestamp"], "stageTimestamp") if data.get("stageTimestamp") else None
-    for name in ("requestReceivedTimestamp", "stageTimestamp", "timestamp"):
-        if data.get(name):
-            return parse_time(data[name], name), stage_time
+    received, staged = data.get("requestReceivedTimestamp"), data.get("stageTimestamp")
+    stage_time = parse_time(staged, "stageTimestamp") if staged else None
+    if received:
+        return parse_time(received, "requestReceivedTimestamp"), stage_time
+    if stage_time is not None:
+        return stage_time, stage_time
+    if data.get("timestamp"):
+        return parse_time(data["timestamp"], "timestamp"), stage_time
     raise RejectedRecord("no requestReceivedTimestamp, stageTimestamp or timestamp")
 
 
@@ -175,29 +188,34 @@ def _check_is_event(data: Any) -> None:
             f"not an audit event: stage {shown(stage)} is not one of {', '.join(sorted(KNOWN_STAGES))}")
 
 
-def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
 def _str_list(value: Any) -> list[str]:
     if not isinstance(value, list):
         return []
     return [item[:_MAX_ITEM_LEN] for item in value[:_MAX_ITEMS] if isinstance(item, str)]
 
 
-_REF_NAMES = ("resource", "subresource", "namespace", "name", "uid")
+# objectRef's keys, in the order ``normalize_event`` unpacks them.
+_REF_KEYS = ("resource", "subresource", "namespace", "name", "uid", "apiGroup", "apiVersion")
+_NO_REF = ("",) * len(_REF_KEYS)
+# Top-level text fields, in AuditRecord's order: level, verb; then user_agent; then request_uri.
+_TOP_KEYS = ("level", "verb", "userAgent", "requestURI")
 
 
-def _object_ref(data: dict) -> dict[str, str]:
+def _texts(source: dict, keys: tuple[str, ...]) -> list[str]:
+    """Each key's value when it is a string, else "" (one comprehension for several fields:
+    a function call per field was much of normalising, issue 18)."""
+    return [value if isinstance(value, str) else "" for value in map(source.get, keys)]
+
+
+def _object_ref(data: dict) -> list[str] | tuple[str, ...]:
+    """resource, subresource, namespace, name, uid, api_group, api_version."""
     ref = data.get("objectRef")
     if not isinstance(ref, dict):
-        return {}
-    api_group, api_version = _str(ref.get("apiGroup")), _str(ref.get("apiVersion"))
-    if not api_group and "/" in api_version:
+        return _NO_REF
+    fields = _texts(ref, _REF_KEYS)
+    if not fields[5] and "/" in fields[6]:
         # v1alpha1 carried "group/version" in apiVersion.
-        api_group, api_version = api_version.split("/", 1)
-    fields = {name: value if isinstance(value := ref.get(name), str) else "" for name in _REF_NAMES}
-    fields["api_group"], fields["api_version"] = api_group, api_version
+        fields[5], fields[6] = fields[6].split("/", 1)
     return fields
 
 
@@ -215,7 +233,8 @@ def normalize_event(data: Any, *, cluster: str, safe: bool = False) -> AuditReco
     """Validate one decoded value as an audit event and extract its indexed fields.
 
     Values no store can hold are made safe first (``sanitize``; ``safe``: the reader vouches
-    there are none), noted in the event under ``SANITIZED_KEY``."""
+    there are none), noted in the event under ``SANITIZED_KEY``. Run for every event ingested:
+    the fields are read in a few comprehensions and the record built positionally."""
     _check_is_event(data)
     notes: list[str] = []
     if not safe:
@@ -223,30 +242,27 @@ def normalize_event(data: Any, *, cluster: str, safe: bool = False) -> AuditReco
     if notes:
         data[SANITIZED_KEY] = notes
     time, stage_time = _event_time(data)
-    user = data.get("user") if isinstance(data.get("user"), dict) else {}
-    impersonated = data.get("impersonatedUser") if isinstance(data.get("impersonatedUser"), dict) else {}
-    annotations = data.get("annotations") if isinstance(data.get("annotations"), dict) else {}
+    get = data.get
+    user, impersonated, annotations = get("user"), get("impersonatedUser"), get("annotations")
+    if not isinstance(user, dict):
+        user = _EMPTY
+    level, verb, user_agent, request_uri = _texts(data, _TOP_KEYS)
+    resource, subresource, namespace, name, uid, api_group, api_version = _object_ref(data)
+    username = user.get("username")
+    impersonated_user = impersonated.get("username") if isinstance(impersonated, dict) else ""
+    decision = annotations.get(DECISION_ANNOTATION) if isinstance(annotations, dict) else ""
     record = AuditRecord(
-        cluster=cluster,
-        audit_id=data["auditID"],
-        stage=data["stage"],
-        time=time,
-        stage_time=stage_time,
-        raw=data,
-        level=_str(data.get("level")),
-        verb=_str(data.get("verb")),
-        username=_str(user.get("username")),
-        user_groups=_str_list(user.get("groups")),
-        impersonated_user=_str(impersonated.get("username")),
-        source_ips=_str_list(data.get("sourceIPs")),
-        user_agent=_str(data.get("userAgent")),
-        response_code=_response_code(data),
-        decision=_str(annotations.get(DECISION_ANNOTATION)),
-        request_uri=_str(data.get("requestURI")),
-        **_object_ref(data),
+        cluster, data["auditID"], data["stage"], time, data, stage_time, level, verb,
+        username if isinstance(username, str) else "", _str_list(user.get("groups")),
+        impersonated_user if isinstance(impersonated_user, str) else "", _str_list(get("sourceIPs")),
+        user_agent, resource, subresource, api_group, api_version, namespace, name, uid, _response_code(data),
+        decision if isinstance(decision, str) else "", request_uri,
     )
     _fit_columns(record)
     return record
+
+
+_EMPTY: dict = {}
 
 
 _LIMITED = attrgetter(*_MAX_LEN)

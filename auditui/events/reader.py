@@ -125,6 +125,25 @@ def text_lines(binary: IO[bytes]) -> Iterator[str]:
     return io.TextIOWrapper(binary, encoding="utf-8", errors="replace", newline=None)
 
 
+def byte_lines(binary: IO[bytes]) -> Iterator[bytes]:
+    """Lines as bytes, which ``decode_lines`` hands to orjson as they are: orjson decodes UTF-8
+    itself, where a text layer decoded every line first (issue 18). Split where ``text_lines``
+    splits: a lone ``\r`` ends a line too (``\r`` is found in C, so the usual line costs nothing)."""
+    for line in binary:
+        if b"\r" in line:
+            yield from line.splitlines(keepends=True)
+        else:
+            yield line
+
+
+def _text_line(line: bytes) -> str:
+    """A line as ``text_lines`` gives it: undecodable bytes as U+FFFD, the line end as ``\n``."""
+    text = line.decode("utf-8", errors="replace")
+    if text.endswith("\r\n"):
+        return text[:-2] + "\n"
+    return text[:-1] + "\n" if text.endswith("\r") else text
+
+
 def _expand(value: Any, position: str, safe: bool = False) -> Iterator[Decoded]:
     """An EventList or a JSON array stands for its items; anything else for itself."""
     if isinstance(value, dict) and value.get("kind") == "EventList":
@@ -193,11 +212,24 @@ class _MultiLine:
         return "".join(self.lines).rstrip().rstrip(",")
 
 
-def decode_lines(lines: Iterable[str], source: str) -> Iterator[Decoded]:
-    """Decode JSON Lines and pretty-printed documents, in input order, never raising on bad input."""
+def decode_lines(lines: Iterable[str] | Iterable[bytes], source: str) -> Iterator[Decoded]:
+    """Decode JSON Lines and pretty-printed documents, in input order, never raising on bad input.
+    ``lines`` are text (``text_lines``) or bytes (``byte_lines``): a bytes line that orjson takes
+    whole is the usual case and goes no further; any other (invalid UTF-8, NaN, a huge number,
+    part of a multi-line document, concatenated documents…) is made text and read as before."""
     pending: _MultiLine | None = None
     line_no = 0
     for line_no, line in enumerate(lines, start=1):
+        if type(line) is bytes:
+            if pending is None:
+                try:
+                    value = orjson.loads(line)  # surrounding whitespace is JSON's: no strip needed
+                except orjson.JSONDecodeError:
+                    pass
+                else:
+                    yield from _expand(value, f"{source}:{line_no}", _is_plain(line))
+                    continue
+            line = _text_line(line)
         if pending is not None:
             if line[:1] in "{[" and not pending.closes_with(line):
                 # A new top-level document starts while the previous one never closed.
@@ -249,6 +281,6 @@ def decode_bytes(body: bytes, source: str) -> Iterator[Decoded]:
     try:
         value = orjson.loads(body)
     except orjson.JSONDecodeError:
-        yield from decode_lines(io.StringIO(body.decode("utf-8", errors="replace")), source)
+        yield from decode_lines(byte_lines(io.BytesIO(body)), source)
         return
     yield from _expand(value, f"{source}:1", _is_plain(body))

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from auditui.access.scope import ReservedClusterError, check_cluster_name
 from auditui.events import provenance
 from auditui.events.ingest import Ingestor, IngestReport
-from auditui.events.reader import TrackedReader, decode_lines, open_raw, text_lines, uncompressed
+from auditui.events.reader import TrackedReader, byte_lines, decode_lines, open_raw, uncompressed
 from auditui.events.store import StoreUnavailable
 from auditui.progress import Progress
 
@@ -79,7 +79,7 @@ class Command(BaseCommand):
             with ingestor:
                 # Good records read before a read error (e.g. a truncated .gz) are still stored.
                 # Read in another process when the store allows: it tells us how far it read.
-                ingestor.feed_all(decode_lines(text_lines(uncompressed(tracked)), path), ahead=path != "-",
+                ingestor.feed_all(decode_lines(byte_lines(uncompressed(tracked)), path), ahead=path != "-",
                                   read_position=lambda: tracked.position,
                                   on_read=lambda position: setattr(tracked, "position", position))
         except (OSError, EOFError) as exc:
