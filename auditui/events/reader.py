@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import re
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -42,12 +43,25 @@ class Decoded:
 def _is_plain(text: str | bytes) -> bool:
     """Whether a document orjson decoded needs no cleaning, told from its text alone (a walk
     through every value costs about as much as normalising it): orjson refuses lone surrogates,
-    non-finite numbers and integers of 20 digits (it makes them floats), so what is left is
+    non-finite numbers, and integers of 20 digits never reach it (``_may_hold_big_int``), so what is left is
     ``\\u0000`` and nesting, which cannot be deeper than the number of brackets. Floats beyond
     64-bit integers are left to the PostgreSQL store, the one place they matter (``sql.py``)."""
     if isinstance(text, bytes):
         return b"\\u0000" not in text and text.count(b"{") + text.count(b"[") < MAX_DEPTH
     return "\\u0000" not in text and text.count("{") + text.count("[") < MAX_DEPTH
+
+
+# A number of 20 digits or more: orjson would make it a float (1.2345678901234568e+29), and the
+# evidence would no longer say what was sent. Such documents take the standard library's path,
+# which keeps the integer exact (or its text, past what any store takes). Text that only looks
+# like one (inside a string) takes that path too, and loses nothing but time.
+_BIG_INT_TEXT = re.compile(r"[:\[,]\s*-?[0-9]{20}")
+_BIG_INT_BYTES = re.compile(rb"[:\[,]\s*-?[0-9]{20}")
+
+
+def _may_hold_big_int(text: str | bytes) -> bool:
+    pattern = _BIG_INT_BYTES if isinstance(text, bytes) else _BIG_INT_TEXT
+    return pattern.search(text) is not None  # type: ignore[arg-type]
 
 
 def _parse_int(text: str) -> int | str:
@@ -72,10 +86,11 @@ def loads(text: str | bytes) -> tuple[Any, bool]:
     (lone surrogates, ``NaN``, ``1e400``), with numbers no store can hold kept as their text.
     Returns the value and whether it is known to need no cleaning; raises ValueError (or
     RecursionError) when it is not JSON."""
-    try:
-        return orjson.loads(text), _is_plain(text)
-    except orjson.JSONDecodeError:
-        pass
+    if not _may_hold_big_int(text):
+        try:
+            return orjson.loads(text), _is_plain(text)
+        except orjson.JSONDecodeError:
+            pass
     if isinstance(text, bytes):
         text = text.decode("utf-8", errors="replace")
     return _LENIENT.decode(text), False
@@ -212,24 +227,26 @@ class _MultiLine:
         return "".join(self.lines).rstrip().rstrip(",")
 
 
-def decode_lines(lines: Iterable[str] | Iterable[bytes], source: str) -> Iterator[Decoded]:
+def decode_lines(lines: Iterable[str | bytes], source: str) -> Iterator[Decoded]:
     """Decode JSON Lines and pretty-printed documents, in input order, never raising on bad input.
     ``lines`` are text (``text_lines``) or bytes (``byte_lines``): a bytes line that orjson takes
     whole is the usual case and goes no further; any other (invalid UTF-8, NaN, a huge number,
     part of a multi-line document, concatenated documents…) is made text and read as before."""
     pending: _MultiLine | None = None
     line_no = 0
-    for line_no, line in enumerate(lines, start=1):
-        if type(line) is bytes:
-            if pending is None:
+    for line_no, given in enumerate(lines, start=1):
+        if isinstance(given, bytes):
+            if pending is None and not _may_hold_big_int(given):
                 try:
-                    value = orjson.loads(line)  # surrounding whitespace is JSON's: no strip needed
+                    value = orjson.loads(given)  # surrounding whitespace is JSON's: no strip needed
                 except orjson.JSONDecodeError:
                     pass
                 else:
-                    yield from _expand(value, f"{source}:{line_no}", _is_plain(line))
+                    yield from _expand(value, f"{source}:{line_no}", _is_plain(given))
                     continue
-            line = _text_line(line)
+            line = _text_line(given)
+        else:
+            line = given
         if pending is not None:
             if line[:1] in "{[" and not pending.closes_with(line):
                 # A new top-level document starts while the previous one never closed.
@@ -278,9 +295,12 @@ def _finish(pending: _MultiLine, source: str, *, at_end: bool = False) -> Iterat
 
 def decode_bytes(body: bytes, source: str) -> Iterator[Decoded]:
     """Decode a request body held in memory (webhook): one document, or JSON Lines."""
-    try:
-        value = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        yield from decode_lines(byte_lines(io.BytesIO(body)), source)
-        return
-    yield from _expand(value, f"{source}:1", _is_plain(body))
+    if not _may_hold_big_int(body):
+        try:
+            value = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            pass
+        else:
+            yield from _expand(value, f"{source}:1", _is_plain(body))
+            return
+    yield from decode_lines(byte_lines(io.BytesIO(body)), source)

@@ -4,7 +4,7 @@ import gzip
 import io
 import json
 
-from auditui.events.reader import decode_bytes, decode_lines, open_binary, text_lines
+from auditui.events.reader import decode_bytes, decode_lines, loads, open_binary, text_lines
 from tests.factories import audit_event, event_list
 
 
@@ -117,3 +117,13 @@ def test_it_vouches_only_for_documents_without_nul_or_deep_nesting():
     assert plain.safe and not nul.safe
     (deep,) = _decode(json.dumps({"a": [[[[1]]]] * 200}) + "\n")
     assert not deep.safe  # more brackets than MAX_DEPTH: perhaps deeper, looked through at ingest
+
+
+def test_it_keeps_an_integer_of_20_digits_and_more_exact_on_every_path():
+    big = 123456789012345678901234567890
+    text = f'{{"a": {big}, "b": [-{big}], "c": "not a number: 123456789012345678901"}}'
+    assert loads(text)[0] == {"a": big, "b": [-big], "c": "not a number: 123456789012345678901"}
+    assert loads(text.encode())[0]["a"] == big
+    [decoded] = list(decode_lines([text.encode() + b"\n"], "f"))
+    assert decoded.value["b"] == [-big] and isinstance(decoded.value["a"], int)
+    assert loads('{"a": 12345678901234567890}')[0]["a"] == 12345678901234567890  # 2**64 is 20 digits too

@@ -161,3 +161,24 @@ def _assert_pages_answer(client, admin, store, cluster: str, stored: list[Case])
                 assert b"Made safe at ingest" in response.content and b"stored as the text" in response.content
         response = client.get(f"/api/v1/events/{record.id}")
         assert response.status_code == 200 and response["Content-Type"].startswith("application/json"), case.name
+
+
+BIG = 123456789012345678901234567890  # 97 bits: orjson would make it 1.2345678901234568e+29
+
+
+@pytest.mark.parametrize("way", [*WAYS][:4])
+def test_it_keeps_integers_beyond_64_bits_exact(way, backend_store, client, admin, tmp_path, monkeypatch, request):
+    cluster = f"bigint-{way}"
+    event = good_events()[0] | {"auditID": "bigint", "requestObject": {"spec": {"replicas": BIG, "list": [-BIG]}}}
+    line = json.dumps(event).encode()
+    if way == "file":
+        path = tmp_path / "big.log"
+        path.write_bytes(line + b"\n")
+        call_command("ingest", "--cluster", cluster, str(path), stdout=io.StringIO())
+    elif way == "stdin":
+        monkeypatch.setattr(sys, "stdin", type("Stdin", (), {"buffer": io.BytesIO(line + b"\n")}))
+        call_command("ingest", "--cluster", cluster, "-", stdout=io.StringIO())
+    else:
+        WAYS[way]([line], cluster, client=client, tmp_path=tmp_path, monkeypatch=monkeypatch, request=request)
+    [stored] = _found(get_store(), cluster, "bigint")
+    assert stored.raw["requestObject"]["spec"] == {"replicas": BIG, "list": [-BIG]}
