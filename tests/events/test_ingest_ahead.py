@@ -87,3 +87,31 @@ def test_it_tells_how_far_the_reader_read(tmp_path):
         ingestor.feed_all(decode_lines(iter(binary.read().decode().splitlines(True)), str(path)),
                           read_position=lambda: 30, on_read=told.append)
     assert ingestor.report.ingested == 30 and told and set(told) == {30}
+
+
+@sqlite_only
+def test_it_stops_the_reader_and_its_receiving_thread_when_the_store_fails(tmp_path, monkeypatch):
+    import multiprocessing
+    import threading
+
+    from auditui.events.store import StoreUnavailable
+    from auditui.events.store.sql import SqlEventStore
+
+    # The database going away mid-file cannot be staged on an embedded SQLite file: the store's
+    # write raises as it does when the database is unavailable, from its second batch on.
+    written = SqlEventStore.write_prepared
+    calls: list[int] = []
+
+    def failing(self, prepared):
+        calls.append(len(prepared))
+        if len(calls) > 1:
+            raise StoreUnavailable("the database is not available")
+        return written(self, prepared)
+
+    monkeypatch.setattr(SqlEventStore, "write_prepared", failing)
+    path = _file(tmp_path / "big.log", _spread(3000))
+    with pytest.raises(StoreUnavailable):
+        ingest_path(path, cluster="c1", batch_size=500)
+    assert AuditEvent.objects.filter(cluster="c1").count() == 500  # the first batch, kept
+    assert not [t for t in threading.enumerate() if t.name == "auditui-ingest-drain"]
+    assert not multiprocessing.active_children()
