@@ -23,6 +23,8 @@ from typing import Any
 
 from auditui.wildcards import Wildcard
 
+from .patterns import glob_of, like_of
+
 STAR = "*"
 
 
@@ -105,18 +107,12 @@ def wildcard_values(event: Any, key: str) -> Iterator[Any]:
 
 def glob_path(key: str) -> str:
     """The walked path as a SQLite GLOB pattern (``[x]`` is a literal x)."""
-    return "".join(char if wild else f"[{char}]" if char in "*?[" else char for char, wild in _units(key))
+    return glob_of(_units(key))
 
 
 def like_path(key: str) -> str:
     """The walked path as a PostgreSQL LIKE pattern (backslash escapes)."""
-    parts = []
-    for char, wild in _units(key):
-        if wild:
-            parts.append("%" if char == "*" else "_")
-        else:
-            parts.append("\\" + char if char in "\\%_" else char)
-    return "".join(parts)
+    return like_of(_units(key))
 
 
 def regexp_literal(text: str) -> str:

@@ -8,7 +8,7 @@ mean nothing, so that one meaning has one spelling and ``parse(to_text(ast)) == 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
 from auditui.wildcards import Wildcard
@@ -58,13 +58,23 @@ def shell_pattern(pattern: str) -> str:
 
 def glob_pattern(pattern: str) -> str:
     """The pattern for SQLite's GLOB (case-sensitive, unlike its LIKE); [x] is a literal x."""
-    return "".join(char if wild else f"[{char}]" if char in "*?[" else char for char, wild in units(pattern))
+    return glob_of(units(pattern))
 
 
 def like_pattern(pattern: str) -> str:
     """The pattern for PostgreSQL's LIKE, whose escape character is a backslash."""
+    return like_of(units(pattern))
+
+
+def glob_of(pairs: Iterable[tuple[str, bool]]) -> str:
+    """(character, is_wildcard) pairs as a GLOB pattern."""
+    return "".join(char if wild else f"[{char}]" if char in "*?[" else char for char, wild in pairs)
+
+
+def like_of(pairs: Iterable[tuple[str, bool]]) -> str:
+    """(character, is_wildcard) pairs as a LIKE pattern (backslash escapes)."""
     parts = []
-    for char, wild in units(pattern):
+    for char, wild in pairs:
         if wild:
             parts.append("%" if char == "*" else "_")
         else:

@@ -185,51 +185,51 @@ class ListAny(_Condition):
 # ("." + key, list levels transparent) is the target or leads to it: `fields.raw_values` in SQL.
 # `raw || ''` rather than the bare column: a CTE column takes the affinity of its first
 # SELECT, and a TEXT affinity would compare every number as text (30 < 100.0 false).
-_SQLITE_WALK = """EXISTS (WITH RECURSIVE _qn(p, v, t) AS (
-  SELECT '', {raw} || '', json_type({raw})
-  UNION ALL
-  SELECT {child}, _qc.value, _qc.type
-  FROM _qn, json_each(CASE WHEN _qn.t IN ('object', 'array') THEN _qn.v ELSE '[]' END) AS _qc
-  WHERE {child} = %s OR substr(%s, 1, length({child}) + 1) = {child} || '.'
-) SELECT 1 FROM _qn WHERE _qn.p = %s AND {test})"""
-_SQLITE_CHILD = "(CASE WHEN _qn.t = 'array' THEN _qn.p ELSE _qn.p || '.' || _qc.key END)"
+def _sqlite_walk(keep: str, end: str) -> str:
+    """A walk keeping the nodes whose path passes ``keep``; true when one passes ``end`` and the
+    test (``{raw}``, ``{child}`` and ``{test}`` are filled in by the caller)."""
+    return (
+        "EXISTS (WITH RECURSIVE _qn(p, v, t) AS (\n"
+        "  SELECT '', {raw} || '', json_type({raw})\n"
+        "  UNION ALL\n"
+        "  SELECT {child}, _qc.value, _qc.type\n"
+        "  FROM _qn, json_each(CASE WHEN _qn.t IN ('object', 'array') THEN _qn.v ELSE '[]' END) AS _qc\n"
+        f"  WHERE {keep}\n"
+        f") SELECT 1 FROM _qn WHERE {end} AND {{test}})"
+    )
 
-_POSTGRES_WALK = """EXISTS (WITH RECURSIVE _qn(p, v) AS (
-  SELECT ''::text, {raw}
-  UNION ALL
-  SELECT _qc.p, _qc.v FROM _qn CROSS JOIN LATERAL (
-    SELECT _qn.p || '.' || _qe.key AS p, _qe.value AS v
-    FROM jsonb_each(CASE WHEN jsonb_typeof(_qn.v) = 'object' THEN _qn.v ELSE '{{}}'::jsonb END) AS _qe
-    UNION ALL
-    SELECT _qn.p, _qe.value
-    FROM jsonb_array_elements(CASE WHEN jsonb_typeof(_qn.v) = 'array' THEN _qn.v ELSE '[]'::jsonb END) AS _qe
-  ) AS _qc
-  WHERE _qc.p = %s OR starts_with(%s, _qc.p || '.')
-) SELECT 1 FROM _qn WHERE _qn.p = %s AND {test})"""
+
+def _postgres_walk(keep: str, end: str) -> str:
+    """``_sqlite_walk`` on jsonb (``{raw}`` and ``{test}`` filled in by the caller)."""
+    return (
+        "EXISTS (WITH RECURSIVE _qn(p, v) AS (\n"
+        "  SELECT ''::text, {raw}\n"
+        "  UNION ALL\n"
+        "  SELECT _qc.p, _qc.v FROM _qn CROSS JOIN LATERAL (\n"
+        "    SELECT _qn.p || '.' || _qe.key AS p, _qe.value AS v\n"
+        "    FROM jsonb_each(CASE WHEN jsonb_typeof(_qn.v) = 'object' THEN _qn.v ELSE '{{}}'::jsonb END) AS _qe\n"
+        "    UNION ALL\n"
+        "    SELECT _qn.p, _qe.value\n"
+        "    FROM jsonb_array_elements(CASE WHEN jsonb_typeof(_qn.v) = 'array' THEN _qn.v ELSE '[]'::jsonb END)"
+        " AS _qe\n"
+        "  ) AS _qc\n"
+        f"  WHERE {keep}\n"
+        f") SELECT 1 FROM _qn WHERE {end} AND {{test}})"
+    )
+
+
+_SQLITE_WALK = _sqlite_walk("{child} = %s OR substr(%s, 1, length({child}) + 1) = {child} || '.'", "_qn.p = %s")
+_SQLITE_CHILD = "(CASE WHEN _qn.t = 'array' THEN _qn.p ELSE _qn.p || '.' || _qc.key END)"
+_POSTGRES_WALK = _postgres_walk("_qc.p = %s OR starts_with(%s, _qc.p || '.')", "_qn.p = %s")
 
 # A key with * segments (``paths.py``): the walk keeps the nodes on the way to the literal prefix
 # and every node under it whose path holds no "=", and the end test is a pattern on the path.
-_SQLITE_STAR_WALK = """EXISTS (WITH RECURSIVE _qn(p, v, t) AS (
-  SELECT '', {raw} || '', json_type({raw})
-  UNION ALL
-  SELECT {child}, _qc.value, _qc.type
-  FROM _qn, json_each(CASE WHEN _qn.t IN ('object', 'array') THEN _qn.v ELSE '[]' END) AS _qc
-  WHERE instr({child}, '=') = 0
-    AND (substr(%s, 1, length({child}) + 1) = {child} || '.' OR substr({child}, 1, length(%s)) = %s)
-) SELECT 1 FROM _qn WHERE _qn.p GLOB %s AND {test})"""
-
-_POSTGRES_STAR_WALK = """EXISTS (WITH RECURSIVE _qn(p, v) AS (
-  SELECT ''::text, {raw}
-  UNION ALL
-  SELECT _qc.p, _qc.v FROM _qn CROSS JOIN LATERAL (
-    SELECT _qn.p || '.' || _qe.key AS p, _qe.value AS v
-    FROM jsonb_each(CASE WHEN jsonb_typeof(_qn.v) = 'object' THEN _qn.v ELSE '{{}}'::jsonb END) AS _qe
-    UNION ALL
-    SELECT _qn.p, _qe.value
-    FROM jsonb_array_elements(CASE WHEN jsonb_typeof(_qn.v) = 'array' THEN _qn.v ELSE '[]'::jsonb END) AS _qe
-  ) AS _qc
-  WHERE strpos(_qc.p, '=') = 0 AND (starts_with(%s, _qc.p || '.') OR starts_with(_qc.p, %s))
-) SELECT 1 FROM _qn WHERE _qn.p LIKE %s AND {test})"""
+_SQLITE_STAR_WALK = _sqlite_walk(
+    "instr({child}, '=') = 0\n"
+    "    AND (substr(%s, 1, length({child}) + 1) = {child} || '.' OR substr({child}, 1, length(%s)) = %s)",
+    "_qn.p GLOB %s")
+_POSTGRES_STAR_WALK = _postgres_walk(
+    "strpos(_qc.p, '=') = 0 AND (starts_with(%s, _qc.p || '.') OR starts_with(_qc.p, %s))", "_qn.p LIKE %s")
 
 
 _SAFE_NEEDLE = re.compile(r"^[A-Za-z0-9_\-/:@ .]+$")

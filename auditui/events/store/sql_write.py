@@ -199,27 +199,18 @@ def sqlite_prepared_inserted(connection, cursor, prepared: Sequence[PreparedRow]
     return _sqlite_insert_rows(connection, cursor, prepared, sql, [p.values for p in prepared])
 
 
-# Rows per multi-row INSERT … RETURNING: PostgreSQL takes at most 65,535 parameters a statement.
-_RETURNING_ROWS = 1000
-
-
 def _returning_inserted(connection, cursor, records: Sequence[AuditRecord]) -> list[AuditRecord]:
-    """Multi-row INSERTs whose RETURNING names the rows inserted (PostgreSQL: concurrent writers
-    interleave ids, so only the statement itself can say which rows were its own)."""
-    head, placeholders = _insert_head(connection)
-    _sql, rows = _insert_statement(connection, records)
+    """The records inserted, as the database's RETURNING names them (PostgreSQL: concurrent
+    writers interleave ids, so only the statement itself can say which rows were its own)."""
+    sql, rows = _insert_statement(connection, records)
     if len(rows) > 1:
         # COPY and one INSERT … SELECT (pg_copy); a single record takes the plain INSERT below,
         # whose refusal is the reason given when a bisected record is rejected.
         return _with_keys(records, pg_copy.insert(connection, _INSERT_COLUMNS, rows))
-    keys: set[tuple] = set()
-    for start in range(0, len(rows), _RETURNING_ROWS):
-        chunk = rows[start:start + _RETURNING_ROWS]
-        values = ", ".join(f"({placeholders})" for _ in chunk)
-        cursor.execute(f"{head} VALUES {values} ON CONFLICT DO NOTHING RETURNING cluster, audit_id, stage",
-                       [value for row in chunk for value in row])
-        keys.update(tuple(row) for row in cursor.fetchall())
-    return _with_keys(records, keys)
+    if not rows:
+        return []
+    cursor.execute(f"{sql} RETURNING cluster, audit_id, stage", rows[0])
+    return _with_keys(records, {tuple(row) for row in cursor.fetchall()})
 
 
 def _with_keys(records: Sequence[AuditRecord], keys: set[tuple]) -> list[AuditRecord]:
