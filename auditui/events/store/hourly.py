@@ -15,8 +15,8 @@ from collections.abc import Iterable
 
 from auditui.events.normalize import AuditRecord
 from auditui.events.rollup_sql import COUNTS
+from auditui.events.store.rollup import HOUR
 
-HOUR = 3600
 _KEY_COLUMNS = ("hour", "cluster", "namespace", "verb")
 
 
