@@ -103,6 +103,7 @@ class Ingestor:
         self._positions: list[str] = []
         self._prepared = False  # the batch holds rows built ahead (``take_prepared``), not records
         self._written: set[str] = set()
+        self.writes = 0  # batches written so far
 
     def __enter__(self) -> Ingestor:
         return self
@@ -195,6 +196,7 @@ class Ingestor:
                 self.report.reject(self._positions[index], reason)
             self._written |= result.written
             self._batch, self._positions = [], []
+            self.writes += 1
         self._prepared = False
         self.report.dropped += self.drop_filter.flush_counts()
         if self.on_batch is not None:

@@ -32,6 +32,7 @@ from auditui.events.object_summary import followed_kinds
 from auditui.events.reader import Decoded
 from auditui.events.store.sql import SqlEventStore
 from auditui.events.store.sql_write import PreparedRow, prepare_row, prepared_now, prepared_rows_fit
+from auditui.events.store.sqlite_checkpoints import BackgroundCheckpoints
 
 if TYPE_CHECKING:
     from auditui.events.ingest import Ingestor
@@ -67,8 +68,11 @@ def feed_ahead(ingestor: Ingestor, documents: Iterable[Decoded], read_position: 
                             name="auditui-ingest-reader", daemon=True)
     child.start()
     sender.close()
+    connection = connections[AuditEvent.objects.db]
+    connection.ensure_connection()
     try:
-        _consume(receiver, ingestor, on_read)
+        with BackgroundCheckpoints(connection.connection) as checkpoints:
+            _consume(receiver, ingestor, on_read, checkpoints)
     finally:
         receiver.close()
         if child.is_alive():
@@ -76,10 +80,12 @@ def feed_ahead(ingestor: Ingestor, documents: Iterable[Decoded], read_position: 
         child.join()
 
 
-def _consume(receiver, ingestor: Ingestor, on_read: Callable[[int], None] | None) -> None:
+def _consume(receiver, ingestor: Ingestor, on_read: Callable[[int], None] | None,
+             checkpoints: BackgroundCheckpoints) -> None:
     as_row = PreparedRow._make  # rows cross as plain tuples (``_dumps``)
     with _Drain(receiver) as messages:
         while True:
+            writes = ingestor.writes
             kind, payload, dropped, position = pickle.loads(messages.next())
             ingestor.add_drop_counts(*dropped)
             if on_read is not None and position is not None:
@@ -87,6 +93,8 @@ def _consume(receiver, ingestor: Ingestor, on_read: Callable[[int], None] | None
             if kind == "rows":
                 for item_position, outcome in payload:
                     ingestor.take_prepared(item_position, outcome if isinstance(outcome, str) else as_row(outcome))
+                if ingestor.writes != writes:
+                    checkpoints.committed()
             elif kind == "error":
                 raise payload
             else:
