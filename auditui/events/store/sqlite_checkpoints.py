@@ -14,11 +14,14 @@ The log must not grow without end. The log restarts from its beginning when a wr
 transaction after everything in it was copied; a writer that begins its next batch at once
 rarely finds that, so past ``WAL_LIMIT_BYTES`` the writer checkpoints once itself (what the
 thread has not copied yet: little) before going on, and its next transaction restarts the log.
+The log's file is cut back to that size when it restarts (``journal_size_limit``), so its size
+tells the writer how much the log holds.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import threading
 from types import TracebackType
@@ -42,18 +45,15 @@ class BackgroundCheckpoints:
         self._stop = threading.Event()
         self._lock = threading.Lock()  # one checkpoint at a time (a second would only be refused)
         self._thread: threading.Thread | None = None
-        self._autocheckpoint = 0
+        self._settings: tuple[int, int] = (0, 0)  # the writer's own, restored on leaving
         self._failed = False  # the thread could not checkpoint: the writer does, past the limit
-        self._limit_frames = 0
-        self.log_frames = 0  # the log's length at the last checkpoint, in pages
 
     def __enter__(self) -> BackgroundCheckpoints:
         if self._path is None:
             return self
-        page_size = self._writer.execute("PRAGMA page_size").fetchone()[0]
-        self._limit_frames = WAL_LIMIT_BYTES // page_size
-        self._autocheckpoint = self._writer.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+        self._settings = (self._pragma("wal_autocheckpoint"), self._pragma("journal_size_limit"))
         self._writer.execute("PRAGMA wal_autocheckpoint=0")
+        self._writer.execute(f"PRAGMA journal_size_limit={int(WAL_LIMIT_BYTES)}")
         self._thread = threading.Thread(target=self._run, name="auditui-wal-checkpoints", daemon=True)
         self._thread.start()
         return self
@@ -65,7 +65,9 @@ class BackgroundCheckpoints:
         self._stop.set()
         self._wake.set()
         self._thread.join()  # its last checkpoint copies what the last commit wrote
-        self._writer.execute(f"PRAGMA wal_autocheckpoint={int(self._autocheckpoint)}")
+        autocheckpoint, size_limit = self._settings
+        self._writer.execute(f"PRAGMA wal_autocheckpoint={int(autocheckpoint)}")
+        self._writer.execute(f"PRAGMA journal_size_limit={int(size_limit)}")
 
     def committed(self) -> None:
         """After a commit of the writer, before its next transaction: wake the thread, and keep
@@ -73,9 +75,18 @@ class BackgroundCheckpoints:
         if self._thread is None:
             return
         self._wake.set()
-        if self._failed or self.log_frames > self._limit_frames:
+        if self._failed or self._log_bytes() > WAL_LIMIT_BYTES:
             with self._lock:
-                self._record(self._writer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall())
+                self._writer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+    def _log_bytes(self) -> int:
+        try:
+            return os.stat(f"{self._path}-wal").st_size
+        except OSError:
+            return 0  # no log (yet)
+
+    def _pragma(self, name: str) -> int:
+        return int(self._writer.execute(f"PRAGMA {name}").fetchone()[0])
 
     def _run(self) -> None:
         try:
@@ -91,7 +102,7 @@ class BackgroundCheckpoints:
                 with self._lock:
                     # fetchall: a statement left unfinished would hold a read snapshot, and the
                     # log could never restart.
-                    self._record(connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall())
+                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
                 if stopping:
                     return
                 self._wake.wait(IDLE_WAIT_S)
@@ -101,11 +112,6 @@ class BackgroundCheckpoints:
             self._failed = True
         finally:
             connection.close()
-
-    def _record(self, result: list[tuple[int, int, int]]) -> None:
-        busy, log_frames, _copied = result[0]
-        if not busy:
-            self.log_frames = log_frames
 
 
 def _wal_file_database(connection: sqlite3.Connection) -> str | None:
