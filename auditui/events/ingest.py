@@ -20,7 +20,7 @@ from auditui.events import ingest_ahead
 from auditui.events.dropping import DropFilter
 from auditui.events.normalize import AuditRecord, RejectedRecord, normalize_event
 from auditui.events.reader import Decoded, byte_lines, decode_bytes, decode_lines, open_binary
-from auditui.events.store import EventStore, StoreUnavailable, get_store
+from auditui.events.store import EventStore, StoreUnavailable, WriteResult, get_store
 from auditui.events.store.sql_write import PreparedRow
 
 log = logging.getLogger(__name__)
@@ -101,7 +101,6 @@ class Ingestor:
         self.searchable = searchable
         self._batch: list[AuditRecord] = []
         self._positions: list[str] = []
-        self._prepared = False  # the batch holds rows built ahead (``take_prepared``), not records
         self._written: set[str] = set()
         self.writes = 0  # batches written so far
 
@@ -169,16 +168,12 @@ class Ingestor:
         if len(self._batch) >= self.batch_size:
             self.flush()
 
-    def take_prepared(self, position: str, outcome: PreparedRow | str) -> None:
-        """A row built ahead (``ingest_ahead``), or the reason its record is rejected."""
-        if isinstance(outcome, str):
-            self.report.reject(position, outcome)
-            return
-        self._prepared = True
-        self._batch.append(outcome)  # type: ignore[arg-type]
-        self._positions.append(position)
-        if len(self._batch) >= self.prepared_batch_size:
-            self.flush()
+    def write_arriving(self, rows: Iterable[PreparedRow], positions: list[str]) -> None:
+        """Write rows built ahead (``ingest_ahead``) as one batch, read while they are written:
+        ``positions`` fills in step with ``rows`` (a row the store rejects is named by its index)."""
+        self.flush()  # what was fed before goes first, in order
+        self._account(self.store.write_prepared(rows), positions)  # type: ignore[attr-defined]
+        self._after_write()
 
     def add_drop_counts(self, counts: dict, errors: dict, last_errors: dict) -> None:
         """Drop-rule counts gathered elsewhere (the reader process), flushed with this batch."""
@@ -188,16 +183,19 @@ class Ingestor:
 
     def flush(self) -> None:
         if self._batch:
-            write = self.store.write_prepared if self._prepared else self.store.write  # type: ignore[attr-defined]
-            result = write(self._batch)
-            self.report.ingested += result.ingested
-            self.report.duplicates += result.duplicates
-            for index, reason in result.rejected:
-                self.report.reject(self._positions[index], reason)
-            self._written |= result.written
+            self._account(self.store.write(self._batch), self._positions)
             self._batch, self._positions = [], []
-            self.writes += 1
-        self._prepared = False
+        self._after_write()
+
+    def _account(self, result: WriteResult, positions: list[str]) -> None:
+        self.report.ingested += result.ingested
+        self.report.duplicates += result.duplicates
+        for index, reason in result.rejected:
+            self.report.reject(positions[index], reason)
+        self._written |= result.written
+        self.writes += 1
+
+    def _after_write(self) -> None:
         self.report.dropped += self.drop_filter.flush_counts()
         if self.on_batch is not None:
             self.on_batch(self.report)

@@ -22,7 +22,7 @@ import multiprocessing
 import pickle
 import queue
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from django.db import connections
@@ -43,6 +43,8 @@ log = logging.getLogger(__name__)
 MESSAGE_RECORDS = 500
 # Messages received ahead of the writer: two batches' worth (a few tens of MB at most).
 QUEUED_MESSAGES = 40
+# A batch being written ends when no row arrives for this long (``_Arriving``).
+ARRIVAL_WAIT_S = 1.0
 # Rows per write (transaction) when no batch size is chosen: each commit writes every index page
 # the batch touched, so wider transactions write each page fewer times (issue 18: 10,000 rows
 # cost a quarter less CPU per event than 1,000; about 15 MB of rows held at a time).
@@ -82,23 +84,82 @@ def feed_ahead(ingestor: Ingestor, documents: Iterable[Decoded], read_position: 
 
 def _consume(receiver, ingestor: Ingestor, on_read: Callable[[int], None] | None,
              checkpoints: BackgroundCheckpoints) -> None:
-    as_row = PreparedRow._make  # rows cross as plain tuples (``_dumps``)
     with _Drain(receiver) as messages:
+        arriving = _Arriving(messages, ingestor, on_read)
+        while (batch := arriving.next_batch(ingestor.prepared_batch_size)) is not None:
+            ingestor.write_arriving(*batch)
+            checkpoints.committed()
+        if arriving.error is not None:
+            raise arriving.error  # after writing what came before it
+
+
+class _Arriving:
+    """The reader's rows as batches, each written while it arrives.
+
+    Why: a batch waited until its 10,000 rows had all arrived, so the writer sat idle while the
+    reader built each file's first batch (0.25-0.3 s a file, issue 18). Now a batch's
+    transaction begins with its first row and takes the others as the reader sends them. Records
+    the reader rejected are reported at once; a read error (or the reader's end) ends the batch,
+    which is written, and ``error`` holds it. A batch also ends when no row arrives for
+    ``ARRIVAL_WAIT_S`` (a slow source): the transaction holds the database's one write lock."""
+
+    def __init__(self, messages: _Drain, ingestor: Ingestor, on_read: Callable[[int], None] | None) -> None:
+        self._messages = messages
+        self._ingestor = ingestor
+        self._on_read = on_read
+        self._items: list = []  # the current message's items not taken yet, last first
+        self._ended = False
+        self.error: BaseException | None = None
+
+    def next_batch(self, size: int) -> tuple[Iterator[PreparedRow], list[str]] | None:
+        """The next batch's rows (read once, up to ``size``) and their positions, which fill
+        in step with them; None when the reader has nothing more."""
+        first = self._next_row(wait=None)  # no transaction is open while this waits
+        if first is None:
+            return None
+        positions = [first[0]]
+
+        def rows() -> Iterator[PreparedRow]:
+            yield first[1]
+            for _ in range(size - 1):
+                item = self._next_row(wait=ARRIVAL_WAIT_S)
+                if item is None:
+                    return
+                positions.append(item[0])
+                yield item[1]
+
+        return rows(), positions
+
+    def _next_row(self, wait: float | None) -> tuple[str, PreparedRow] | None:
         while True:
-            writes = ingestor.writes
-            kind, payload, dropped, position = pickle.loads(messages.next())
-            ingestor.add_drop_counts(*dropped)
-            if on_read is not None and position is not None:
-                on_read(position)
-            if kind == "rows":
-                for item_position, outcome in payload:
-                    ingestor.take_prepared(item_position, outcome if isinstance(outcome, str) else as_row(outcome))
-                if ingestor.writes != writes:
-                    checkpoints.committed()
-            elif kind == "error":
-                raise payload
-            else:
-                return
+            while self._items:
+                position, outcome = self._items.pop()
+                if isinstance(outcome, str):
+                    self._ingestor.report.reject(position, outcome)
+                else:
+                    return position, PreparedRow._make(outcome)  # rows cross as plain tuples (``_dumps``)
+            if self._ended or not self._receive(wait):
+                return None
+
+    def _receive(self, wait: float | None) -> bool:
+        """The next message taken in; False when none came within ``wait``."""
+        try:
+            message = self._messages.next(wait)
+        except OSError as exc:  # the reader died: what came before is written, then this is raised
+            self._ended, self.error = True, exc
+            return True
+        if message is None:
+            return False
+        kind, payload, dropped, position = pickle.loads(message)
+        self._ingestor.add_drop_counts(*dropped)
+        if self._on_read is not None and position is not None:
+            self._on_read(position)
+        if kind == "rows":
+            self._items = payload[::-1]
+        else:
+            self._ended = True
+            self.error = payload if kind == "error" else None
+        return True
 
 
 class _Drain:
@@ -139,8 +200,12 @@ class _Drain:
             if message is None:
                 return
 
-    def next(self) -> bytes:
-        message = self._queue.get()
+    def next(self, wait: float | None = None) -> bytes | None:
+        """The next message, or None when none came within ``wait`` seconds."""
+        try:
+            message = self._queue.get(timeout=wait)
+        except queue.Empty:
+            return None
         if message is None:
             raise OSError("the ingest reader process ended unexpectedly")
         return message

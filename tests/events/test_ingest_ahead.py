@@ -103,7 +103,7 @@ def test_it_stops_the_reader_and_its_receiving_thread_when_the_store_fails(tmp_p
     calls: list[int] = []
 
     def failing(self, prepared):
-        calls.append(len(prepared))
+        calls.append(1)  # a batch (its rows may still be arriving: not counted here)
         if len(calls) > 1:
             raise StoreUnavailable("the database is not available")
         return written(self, prepared)
@@ -115,3 +115,49 @@ def test_it_stops_the_reader_and_its_receiving_thread_when_the_store_fails(tmp_p
     assert AuditEvent.objects.filter(cluster="c1").count() == 500  # the first batch, kept
     assert not [t for t in threading.enumerate() if t.name == "auditui-ingest-drain"]
     assert not multiprocessing.active_children()
+
+
+def test_it_rejects_alone_a_row_the_database_refuses_in_the_middle_of_a_batch(tmp_path, monkeypatch):
+    from auditui.events import ingest
+
+    real = ingest.normalize_event
+
+    def unsanitised(value, *, cluster, safe=False):  # as if the reader had let a bad value through
+        record = real(value, cluster=cluster, safe=safe)
+        if record.name == "bad":
+            record.namespace = "bad\ud800"  # no database can store a lone surrogate
+        return record
+
+    monkeypatch.setattr(ingest, "normalize_event", unsanitised)
+    events = [audit_event(time=BASE_TIME + timedelta(seconds=i), name=f"p{i}") for i in range(1200)]
+    events[700]["objectRef"]["name"] = "bad"
+    path = _file(tmp_path / "a.log", events)
+    report = ingest_path(path, cluster="c1", batch_size=1000)  # the bad row is read while its batch is written
+    assert (report.ingested, report.duplicates, report.rejected) == (1199, 0, 1)
+    (rejection,) = report.rejections
+    assert rejection.position == f"{path}:701" and rejection.reason.startswith("the database refused it")
+    assert AuditEvent.objects.filter(cluster="c1").count() == 1199
+    assert not AuditEvent.objects.filter(name="bad").exists()
+    assert sum(HourlyEventCount.objects.values_list("count", flat=True)) == 1199
+
+
+@sqlite_only
+def test_it_writes_what_arrived_when_the_source_pauses(monkeypatch):
+    import time
+
+    from auditui.events.reader import Decoded
+
+    monkeypatch.setattr(ingest_ahead, "ARRIVAL_WAIT_S", 0.2)
+
+    def slow_source():  # in the reader process: a message's worth of events, a pause, the rest
+        for i, event in enumerate(_spread(ingest_ahead.MESSAGE_RECORDS + 100)):
+            if i == ingest_ahead.MESSAGE_RECORDS + 1:
+                time.sleep(1.5)
+            yield Decoded(value=event, position=f"event {i + 1}")
+
+    ingested_per_write: list[int] = []
+    with Ingestor(cluster="c1", on_batch=lambda report: ingested_per_write.append(report.ingested)) as ingestor:
+        ingestor.feed_all(slow_source())
+    assert ingestor.report.ingested == ingest_ahead.MESSAGE_RECORDS + 100
+    # the first message was written (and its transaction ended) while the source paused
+    assert ingest_ahead.MESSAGE_RECORDS in ingested_per_write

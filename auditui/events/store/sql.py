@@ -159,16 +159,24 @@ class SqlEventStore(EventStore):
         return WriteResult(ingested=len(inserted), duplicates=len(records) - len(inserted) - len(rejected),
                            rejected=tuple(rejected))
 
-    def write_prepared(self, prepared: Sequence[PreparedRow]) -> WriteResult:
-        """``write`` of rows built ahead (``prepare_rows``; SQLite only)."""
-        if not prepared:
-            return WriteResult()
+    def write_prepared(self, prepared: Iterable[PreparedRow]) -> WriteResult:
+        """``write`` of rows built ahead (``prepare_row``; SQLite only). ``prepared`` may be rows
+        still arriving (``ingest_ahead``): it is read once, inside the transaction, so that they
+        are written while the rest are built. When the database refuses a row, the rest of them
+        are read and the batch is written again in halves (``_insert``)."""
         connection = connections[AuditEvent.objects.db]
+        arriving, taken = iter(prepared), list[PreparedRow]()
+        rejected: list[tuple[int, str]] = []
         with transaction.atomic(using=connection.alias):
-            inserted, rejected = self._insert(prepared, 0, insert=sqlite_prepared_inserted)
+            try:
+                with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+                    inserted = sqlite_prepared_inserted(connection, cursor, arriving, taken)
+            except RECORD_ERRORS:
+                taken.extend(arriving)
+                inserted, rejected = self._insert(taken, 0, insert=sqlite_prepared_inserted)
             hourly.add(connection, (p.count_key for p in inserted))
             sql_summary.after_write([p.change for p in inserted if p.change is not None], all_new=True)
-        return WriteResult(ingested=len(inserted), duplicates=len(prepared) - len(inserted) - len(rejected),
+        return WriteResult(ingested=len(inserted), duplicates=len(taken) - len(inserted) - len(rejected),
                            rejected=tuple(rejected))
 
     def _insert(self, records: Sequence, offset: int, insert=inserted_rows) -> tuple[list, list[tuple[int, str]]]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from operator import attrgetter
 from typing import NamedTuple
@@ -143,7 +143,7 @@ def _sqlite_inserted(connection, cursor, records: Sequence[AuditRecord]) -> list
     return _sqlite_insert_rows(connection, cursor, records, sql, rows)
 
 
-def _sqlite_insert_rows(connection, cursor, items: Sequence, sql: str, rows: list[tuple]) -> list:
+def _sqlite_insert_rows(connection, cursor, items: Sequence, sql: str, rows: Iterable[tuple]) -> list:
     """``executemany`` of one-row INSERTs (without a trigger SQLite needs no statement journal
     for them); the items (records or ``PreparedRow``) whose rows were inserted. The transaction
     holds SQLite's one write lock from its start (BEGIN IMMEDIATE, settings), so the rows with
@@ -193,10 +193,20 @@ def prepared_rows_fit(connection) -> bool:
     return _utc_sqlite(connection)
 
 
-def sqlite_prepared_inserted(connection, cursor, prepared: Sequence[PreparedRow]) -> list[PreparedRow]:
+def sqlite_prepared_inserted(connection, cursor, prepared: Iterable[PreparedRow],
+                             taken: list[PreparedRow] | None = None) -> list[PreparedRow]:
+    """Insert ``prepared``, which may be rows still arriving (an iterator): each goes into
+    ``taken`` as it is read, so that the caller has the rows read when the database refuses one."""
+    taken = [] if taken is None else taken
+
+    def values() -> Iterator[tuple]:
+        for row in prepared:
+            taken.append(row)
+            yield row.values
+
     head, placeholders = _insert_head(connection)
     sql = f"{head} VALUES ({placeholders}) ON CONFLICT DO NOTHING"
-    return _sqlite_insert_rows(connection, cursor, prepared, sql, [p.values for p in prepared])
+    return _sqlite_insert_rows(connection, cursor, taken, sql, values())
 
 
 def _returning_inserted(connection, cursor, records: Sequence[AuditRecord]) -> list[AuditRecord]:

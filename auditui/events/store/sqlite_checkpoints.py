@@ -89,6 +89,7 @@ class BackgroundCheckpoints:
         return int(self._writer.execute(f"PRAGMA {name}").fetchone()[0])
 
     def _run(self) -> None:
+        assert self._path is not None  # started only for a file database
         try:
             connection = sqlite3.connect(self._path, timeout=30, check_same_thread=False)
         except sqlite3.Error:
