@@ -221,28 +221,45 @@ def _produce(sender, documents: Iterable[Decoded], ingestor: Ingestor,
         drop_filter.counts.clear()
         drop_filter.errors.clear()
         drop_filter.last_errors.clear()
-        sender.send_bytes(_dumps((kind, payload, dropped, read_position() if read_position else None)))
+        try:
+            sender.send_bytes(_dumps((kind, payload, dropped, read_position() if read_position else None)))
+        except OSError as exc:  # a broken pipe: the writer stopped (it failed, and says why itself)
+            raise _WriterGone from exc
 
     items: list = []
     records: list = []
+
+    def send_rows() -> None:
+        nonlocal items, records
+        rows, items, records = _with_rows(items, records), [], []
+        send("rows", rows)
+
     try:
-        for document in documents:
-            outcome = ingestor.prepare(document)
-            if outcome is None:
-                continue  # dropped by a rule (counted)
-            items.append([document.position, outcome])
-            if not isinstance(outcome, str):
-                records.append(items[-1])
-            if len(items) >= MESSAGE_RECORDS:
-                send("rows", _with_rows(items, records))
-                items, records = [], []
-        send("rows", _with_rows(items, records))
-        send("end", None)
-    except Exception as exc:  # noqa: BLE001 - a read error (OSError, EOFError…): the parent raises it
-        send("rows", _with_rows(items, records))
-        send("error", exc)
+        try:
+            for document in documents:
+                outcome = ingestor.prepare(document)
+                if outcome is None:
+                    continue  # dropped by a rule (counted)
+                items.append([document.position, outcome])
+                if not isinstance(outcome, str):
+                    records.append(items[-1])
+                if len(items) >= MESSAGE_RECORDS:
+                    send_rows()
+            send_rows()
+            send("end", None)
+        except _WriterGone:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a read error (OSError, EOFError…): the parent raises it
+            send_rows()
+            send("error", exc)
+    except _WriterGone:
+        return  # nobody to tell: end quietly, without a traceback on the user's terminal
     finally:
         sender.close()
+
+
+class _WriterGone(Exception):
+    """The reader's messages can no longer be sent."""
 
 
 def _dumps(message: tuple) -> bytes:

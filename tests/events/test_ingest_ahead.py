@@ -161,3 +161,17 @@ def test_it_writes_what_arrived_when_the_source_pauses(monkeypatch):
     assert ingestor.report.ingested == ingest_ahead.MESSAGE_RECORDS + 100
     # the first message was written (and its transaction ended) while the source paused
     assert ingest_ahead.MESSAGE_RECORDS in ingested_per_write
+
+
+def test_the_reader_ends_quietly_when_the_writer_is_gone(capfd):
+    import multiprocessing
+
+    from auditui.events.reader import Decoded
+
+    receiver, sender = multiprocessing.Pipe(duplex=False)
+    receiver.close()  # the writer failed and stopped reading
+    documents = (Decoded(value=event, position=f"event {i}") for i, event in enumerate(_spread(1200)))
+    with Ingestor(cluster="c1") as ingestor:
+        ingest_ahead._produce(sender, documents, ingestor, None)  # returns: nothing raised
+    assert "Traceback" not in capfd.readouterr().err
+    assert AuditEvent.objects.count() == 0
