@@ -26,6 +26,8 @@ def setup_django(data_dir: Path) -> None:
     os.environ["AUDITUI_DATA_DIR"] = str(data_dir)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "auditui.settings")
     os.environ.setdefault("SECRET_KEY", "benchmark")
+    # The pages are measured through Django's test client, which names its host "testserver".
+    os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
     import django
 
     django.setup()
