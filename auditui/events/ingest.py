@@ -103,6 +103,7 @@ class Ingestor:
         self._positions: list[str] = []
         self._written: set[str] = set()
         self.writes = 0  # batches written so far
+        self._after_write_hook: Callable[[], None] | None = None  # ``feed_all``: the store's bulk writing
 
     def __enter__(self) -> Ingestor:
         return self
@@ -132,13 +133,20 @@ class Ingestor:
         """Feed every document; into SQLite, decoded and normalised by a reader process while
         this one writes (``ingest_ahead``), unless ``ahead`` is false (standard input, which
         multiprocessing closes in the child). ``read_position``/``on_read``: bytes read so far,
-        asked where the reading happens and told here (progress)."""
-        if not (ahead and ingest_ahead.can_read_ahead(self)):
-            for document in documents:
-                self.feed(document)
-            return
+        asked where the reading happens and told here (progress). Either way the store knows a
+        run of writes is coming (``EventStore.bulk_writing``: SQLite checkpoints on a thread)."""
         self.flush()  # what was fed one by one goes first, in order
-        ingest_ahead.feed_ahead(self, documents, read_position, on_read)
+        with self.store.bulk_writing() as after_write:
+            self._after_write_hook = after_write
+            try:
+                if ahead and ingest_ahead.can_read_ahead(self):
+                    ingest_ahead.feed_ahead(self, documents, read_position, on_read)
+                else:
+                    for document in documents:
+                        self.feed(document)
+                self.flush()  # inside: the last write is checkpointed like the others
+            finally:
+                self._after_write_hook = None
 
     def prepare(self, decoded: Decoded) -> AuditRecord | str | None:
         """The record, the reason it is rejected, or None when a drop rule discards it."""
@@ -194,6 +202,8 @@ class Ingestor:
             self.report.reject(positions[index], reason)
         self._written |= result.written
         self.writes += 1
+        if self._after_write_hook is not None:
+            self._after_write_hook()
 
     def _after_write(self) -> None:
         self.report.dropped += self.drop_filter.flush_counts()

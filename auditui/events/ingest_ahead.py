@@ -32,7 +32,6 @@ from auditui.events.object_summary import followed_kinds
 from auditui.events.reader import Decoded
 from auditui.events.store.sql import SqlEventStore
 from auditui.events.store.sql_write import PreparedRow, prepare_row, prepared_now, prepared_rows_fit
-from auditui.events.store.sqlite_checkpoints import BackgroundCheckpoints
 
 if TYPE_CHECKING:
     from auditui.events.ingest import Ingestor
@@ -70,11 +69,8 @@ def feed_ahead(ingestor: Ingestor, documents: Iterable[Decoded], read_position: 
                             name="auditui-ingest-reader", daemon=True)
     child.start()
     sender.close()
-    connection = connections[AuditEvent.objects.db]
-    connection.ensure_connection()
     try:
-        with BackgroundCheckpoints(connection.connection) as checkpoints:
-            _consume(receiver, ingestor, on_read, checkpoints)
+        _consume(receiver, ingestor, on_read)
     finally:
         receiver.close()
         if child.is_alive():
@@ -82,13 +78,11 @@ def feed_ahead(ingestor: Ingestor, documents: Iterable[Decoded], read_position: 
         child.join()
 
 
-def _consume(receiver, ingestor: Ingestor, on_read: Callable[[int], None] | None,
-             checkpoints: BackgroundCheckpoints) -> None:
+def _consume(receiver, ingestor: Ingestor, on_read: Callable[[int], None] | None) -> None:
     with _Drain(receiver) as messages:
         arriving = _Arriving(messages, ingestor, on_read)
         while (batch := arriving.next_batch(ingestor.prepared_batch_size)) is not None:
             ingestor.write_arriving(*batch)
-            checkpoints.committed()
         if arriving.error is not None:
             raise arriving.error  # after writing what came before it
 

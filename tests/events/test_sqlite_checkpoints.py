@@ -98,7 +98,8 @@ def test_the_writer_checkpoints_itself_when_the_thread_has_no_connection(tmp_pat
 
 
 @pytest.mark.slow
-def test_it_ingests_a_file_into_a_file_database_with_everything_in_the_database_file(tmp_path):
+@pytest.mark.parametrize("read_from", ["file", "standard input"])  # read ahead, and one by one
+def test_it_ingests_into_a_file_database_with_everything_in_the_database_file(tmp_path, read_from):
     events = [audit_event(time=BASE_TIME + timedelta(seconds=i), name=f"p{i}") for i in range(3000)]
     log = tmp_path / "audit.log"
     log.write_text("\n".join(json.dumps(e) for e in events) + "\n")
@@ -106,8 +107,10 @@ def test_it_ingests_a_file_into_a_file_database_with_everything_in_the_database_
     env = {**os.environ, "AUDITUI_DATA_DIR": str(data_dir), "DJANGO_SETTINGS_MODULE": "auditui.settings",
            "AUDITUI_INGEST_BATCH_SIZE": "500", "DATABASE_URL": f"sqlite:///{data_dir / 'auditui.sqlite3'}"}
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=120)
-    result = subprocess.run([sys.executable, "manage.py", "ingest", "--cluster", "c1", "--json", str(log)],
-                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    stdin = read_from == "standard input"
+    command = [sys.executable, "manage.py", "ingest", "--cluster", "c1", "--json", "-" if stdin else str(log)]
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+                            input=log.read_text() if stdin else None)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1])["ingested"] == 3000
     database = sqlite3.connect(data_dir / "auditui.sqlite3")

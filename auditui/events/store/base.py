@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -146,6 +147,10 @@ def check_aggregation(group_by: Sequence[str], metric: str, field: str | None) -
         raise StoreError(f"metric {metric} needs a numeric field ({', '.join(NUMERIC_FIELDS)})")
 
 
+def _nothing() -> None:
+    return None
+
+
 class EventStore(ABC):
     """Backends implement these; tests in tests/events/test_store.py run against each."""
 
@@ -158,6 +163,12 @@ class EventStore(ABC):
 
         A record the store refuses is rejected alone (``WriteResult.rejected``), never with the
         records written beside it; ``StoreUnavailable`` when the store cannot take any."""
+
+    @contextmanager
+    def bulk_writing(self) -> Iterator[Callable[[], None]]:
+        """Around many writes in a row (a file's ingest); yields what to call after each write.
+        SQLite checkpoints its log on a thread meanwhile (``sqlite_checkpoints``); others do nothing."""
+        yield _nothing
 
     def make_searchable(self, written: Iterable[str]) -> None:  # noqa: B027 - SQL is searchable on commit
         """Make what earlier writes stored (their ``WriteResult.written``) findable by searches

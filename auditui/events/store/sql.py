@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import orjson
@@ -45,6 +46,7 @@ from auditui.events.store.sql_write import (
     reason,
     sqlite_prepared_inserted,
 )
+from auditui.events.store.sqlite_checkpoints import BackgroundCheckpoints
 
 _PURGE_CHUNK = 5000
 _OBJECT_KEYS = ("cluster", "api_group", "resource", "namespace", "name")
@@ -158,6 +160,16 @@ class SqlEventStore(EventStore):
             sql_summary.after_write(inserted, all_new=True)
         return WriteResult(ingested=len(inserted), duplicates=len(records) - len(inserted) - len(rejected),
                            rejected=tuple(rejected))
+
+    @contextmanager
+    def bulk_writing(self) -> Iterator[Callable[[], None]]:
+        connection = connections[AuditEvent.objects.db]
+        if connection.vendor != "sqlite":
+            yield lambda: None
+            return
+        connection.ensure_connection()
+        with BackgroundCheckpoints(connection.connection) as checkpoints:
+            yield checkpoints.committed
 
     def write_prepared(self, prepared: Iterable[PreparedRow]) -> WriteResult:
         """``write`` of rows built ahead (``prepare_row``; SQLite only). ``prepared`` may be rows
