@@ -40,8 +40,10 @@ log = logging.getLogger(__name__)
 # Records per message: large enough that pickling and the pipe cost little per record, small
 # enough that the pipe's backpressure keeps memory bounded (a few messages in flight).
 MESSAGE_RECORDS = 500
-# Messages received ahead of the writer: two batches' worth (a few tens of MB at most).
-QUEUED_MESSAGES = 40
+# Messages received ahead of the writer (about 0.8 MB each). The writer takes them while a batch
+# is written (``_Arriving``), so they only need to cover a commit and the counts after it (a
+# tenth of a second: ~8 messages); 40 held 30 MB more for nothing (issue 18: peak RSS).
+QUEUED_MESSAGES = 16
 # A batch being written ends when no row arrives for this long (``_Arriving``).
 ARRIVAL_WAIT_S = 1.0
 # Rows per write (transaction) when no batch size is chosen: each commit writes every index page
