@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -144,7 +145,7 @@ class ExportView(EventsApiView):
             raise ParamError("columns", str(exc)) from exc
         cap = export.export_cap()
         total = get_store().count(q)
-        records = export.iter_records(q, cap)
+        records = export.iter_records(q, cap, page_seconds=settings.AUDITUI_QUERY_TIMEOUT_S)
         if fmt == "csv":
             body, content_type = export.csv_lines(records, columns or export.DEFAULT_COLUMNS), "text/csv"
         else:

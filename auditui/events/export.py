@@ -14,6 +14,7 @@ from auditui.events.normalize import AuditRecord
 from auditui.events.query.fields import column_for, raw_values
 from auditui.events.representation import record_json
 from auditui.events.store import EventQuery, get_store
+from auditui.events.store import deadline as read_deadline
 
 DEFAULT_COLUMNS = (
     "time", "cluster", "verb", "user.username", "objectRef.namespace", "objectRef.resource", "objectRef.name",
@@ -48,12 +49,18 @@ def export_cap() -> int:
     return settings.AUDITUI_EXPORT_MAX_ROWS
 
 
-def iter_records(q: EventQuery, cap: int) -> Iterator[AuditRecord]:
-    """Matching records newest first, at most ``cap``, fetched page by page (bounded memory)."""
+def iter_records(q: EventQuery, cap: int, *, page_seconds: float | None = None) -> Iterator[AuditRecord]:
+    """Matching records newest first, at most ``cap``, fetched page by page (bounded memory).
+
+    ``page_seconds``: each page's read has that long (``deadline.limit``). A streamed response
+    is written after its request's own time limit has ended, so without this one slow page
+    could hold the store for as long as the download lasts; with it, the export stops there and
+    says so (``QueryTimeout``, written as the file's last line)."""
     store = get_store()
     cursor, sent = None, 0
     while sent < cap:
-        page = store.search(q, page_size=min(_PAGE, cap - sent), cursor=cursor)
+        with read_deadline.limit(page_seconds):
+            page = store.search(q, page_size=min(_PAGE, cap - sent), cursor=cursor)
         yield from page.records
         sent += len(page.records)
         cursor = page.next_cursor
@@ -168,7 +175,8 @@ class _Failures:
             yield from records
         except Exception as exc:  # noqa: BLE001 - the file must say it is incomplete
             logger.exception("export stopped: the store failed")
-            self.stopped = f"the export stopped early: the event store failed ({type(exc).__name__})"
+            why = f": {exc}" if isinstance(exc, read_deadline.QueryTimeout) else ""
+            self.stopped = f"the export stopped early: the event store failed ({type(exc).__name__}{why})"
 
     @property
     def summary(self) -> str:
