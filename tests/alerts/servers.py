@@ -7,41 +7,18 @@ import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from email import message_from_bytes
-from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
 from tests.services import closed_port as free_port
-
-
-class _Mailbox:
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], Message]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
-        self.messages.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content)))
-        return "250 OK"
+from tests.smtp import SmtpServer, running_smtp_server
 
 
 @pytest.fixture
-def smtp_server(settings) -> Iterator[_Mailbox]:
-    """A real SMTP server on loopback, and Django's mail pointed at it (as EMAIL_URL would)."""
-    from aiosmtpd.controller import Controller
-
-    mailbox = _Mailbox()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    try:
-        yield mailbox
-    finally:
-        controller.stop()
+def smtp_server(settings) -> Iterator[SmtpServer]:
+    yield from running_smtp_server(settings)
 
 
 @dataclass

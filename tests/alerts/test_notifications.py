@@ -50,7 +50,7 @@ def test_it_emails_a_pod_created_in_payments_to_its_viewer_only(
     alert = make_alert("payments-pods", query=PAYMENTS_PODS, description="pod created in payments")
     pod_created("payments", T0 - minutes(1))
     run(alert, T0, django_capture_on_commit_callbacks)
-    [(to, message)] = smtp_server.messages
+    [(to, message)] = smtp_server.deliveries
     assert to == ["pv@example.com"] and "pod created in payments" in message["Subject"]
     assert Delivery.objects.get().status == "sent"
 
@@ -136,4 +136,4 @@ def test_it_sends_a_test_message(db, eager, smtp_server, scoped_user, django_cap
     channel.recipients.add(scoped_user)
     with django_capture_on_commit_callbacks(execute=True):
         channel_send_test(channel=channel, user=scoped_user)
-    assert smtp_server.messages[0][1]["Subject"] == "[auditui] test notification"
+    assert smtp_server.messages[0]["Subject"] == "[auditui] test notification"
