@@ -41,6 +41,9 @@ app.conf.beat_schedule = {
     },
     # Global alerts: each rule's schedule is data (next_run_at); this tick claims the due ones.
     "evaluate-due-alerts": {"task": "alerts.tasks.evaluate_due_alerts", "schedule": 30.0},
+    # Detection pack page: each template's 7-day replay is stored (its last computation is the
+    # data); this tick claims those due (none yet, spec changed, or an hour old) and hands each out.
+    "backtest-due-pack": {"task": "alerts.tasks.backtest_due_pack", "schedule": 60.0},
     # Each run is recorded for /status/ (auditui.ops.retention, from the task's signals).
     "purge-expired-events": {
         "task": "auditui.events.tasks.purge_expired_events",
