@@ -15,6 +15,7 @@ its ``spec_digest`` is the template's spec's; it is recomputed every ``REFRESH``
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -166,5 +167,5 @@ def pack_backtests_queue(*, now: datetime, missing_only: bool = False) -> list[i
 
     claimed = pack_backtests_claim(now=now, missing_only=missing_only)
     for template_id in claimed:
-        transaction.on_commit(lambda template_id=template_id: backtest_pack_template.delay(template_id))
+        transaction.on_commit(functools.partial(backtest_pack_template.delay, template_id))
     return claimed
