@@ -196,3 +196,31 @@ class Delivery(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+
+class PackBacktest(models.Model):
+    """The last stored 7-day replay of one detection pack template (``alerts.pack_backtests``).
+
+    The replay runs over every event; the pack page answers each viewer from ``fires``: the count
+    of alert events per distinct set of (cluster, namespace) pairs, so that a viewer counts only
+    the fires whose every pair they may see, as a live replay filtered for them would. The result
+    belongs to the spec it replayed (``spec_digest``): a changed template is not shown this figure.
+    """
+
+    template = models.OneToOneField(GlobalAlertTemplate, on_delete=models.CASCADE, related_name="pack_backtest")
+    spec_digest = models.CharField(max_length=64, blank=True)  # sha256 of the replayed spec
+    start = models.DateTimeField(null=True, blank=True)  # the interval replayed: [start, end)
+    end = models.DateTimeField(null=True, blank=True)
+    computed_at = models.DateTimeField(null=True, blank=True)  # None: never computed
+    fires = models.JSONField(default=list, blank=True)  # [{"pairs": [[cluster, namespace], …], "count": n}]
+    # The claim: set (with a conditional UPDATE) when a computation is queued, cleared when it
+    # ends; one older than the claim timeout belonged to a worker that died.
+    queued_at = models.DateTimeField(null=True, blank=True)
+    attempted_at = models.DateTimeField(null=True, blank=True)  # the last computation's instant, failed or not
+    error = models.TextField(blank=True)  # the last computation's failure, if it failed
+
+    class Meta:
+        ordering = ["template__name"]
+
+    def __str__(self) -> str:
+        return f"backtest of {self.template_id}"

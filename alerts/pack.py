@@ -1,5 +1,6 @@
 """The detection pack: auditui's ``k8s.*`` GlobalAlertTemplates (``alerts/detections/k8s-pack.yaml``),
 what each would have raised over a past interval for one viewer, and installing them as rules.
+The page's figures are stored replays, computed by a worker: ``alerts.pack_backtests``.
 
 The pack's templates are plain templates (copy, change, delete them like any other); what makes
 them the pack is the ``k8s.`` name and their annotations: ``auditui.io/mitre-attack`` and
@@ -19,7 +20,7 @@ from django.db.models import QuerySet
 
 from alerts import services
 from alerts.backtest import backtest
-from alerts.models import GlobalAlertTemplate
+from alerts.models import GlobalAlertTemplate, PackBacktest
 from alerts.selectors import visible_to
 from alerts.spec import Rule, rule_of
 from auditui.access.scope import ViewerScope
@@ -43,6 +44,8 @@ class PackEntry:
     template: GlobalAlertTemplate
     would_fire: int | None  # alert events over the interval, of what the viewer sees; None: not computed
     installed: bool
+    result: PackBacktest | None = None  # the stored replay would_fire comes from (its interval, its time)
+    failed: bool = False  # the last computation failed (would_fire, if any, is the previous one's)
 
     @property
     def rationale(self) -> str:
@@ -60,7 +63,8 @@ class PackEntry:
 def would_fire(template: GlobalAlertTemplate, store: EventStore, *, scope: ViewerScope,
                start: datetime, end: datetime) -> int:
     """How many alert events the template, as a rule, would have raised in ``[start, end)``,
-    counting those the viewer may see (the same replay as ``evaluate_alerts --backtest``)."""
+    counting those the viewer may see (the same replay as ``evaluate_alerts --backtest``). The
+    pack page reads the stored replay instead (``alerts.pack_backtests``), which answers the same."""
     if scope.is_empty:
         return 0
     rule = rule_of(template.spec)
@@ -98,14 +102,6 @@ def busy_spans(rule: Rule, store: EventStore, *, start: datetime,
 def _on_instant(moment: datetime, origin: datetime, period: timedelta) -> datetime:
     """``moment`` moved back onto the replay's grid of instants (``origin`` + k periods)."""
     return origin + ((moment - origin) // period) * period
-
-
-def pack_entries(store: EventStore | None, *, scope: ViewerScope, start: datetime, end: datetime,
-                 installed: Iterable[str]) -> list[PackEntry]:
-    """The pack with each template's backtest (skipped when ``store`` is None)."""
-    names = set(installed)
-    return [PackEntry(t, would_fire(t, store, scope=scope, start=start, end=end) if store else None,
-                      t.name in names) for t in pack_templates()]
 
 
 def pack_install(*, names: Iterable[str], user: Any = None) -> dict[str, Outcome]:

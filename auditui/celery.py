@@ -6,7 +6,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
-from celery.signals import worker_process_init, worker_ready
+from celery.signals import beat_init, worker_process_init, worker_ready
 
 # From the environment, not django.conf: this module is imported while the settings are read.
 from auditui.env import env_int
@@ -41,6 +41,9 @@ app.conf.beat_schedule = {
     },
     # Global alerts: each rule's schedule is data (next_run_at); this tick claims the due ones.
     "evaluate-due-alerts": {"task": "alerts.tasks.evaluate_due_alerts", "schedule": 30.0},
+    # Detection pack page: each template's 7-day replay is stored (its last computation is the
+    # data); this tick claims those due (none yet, spec changed, or an hour old) and hands each out.
+    "backtest-due-pack": {"task": "alerts.tasks.backtest_due_pack", "schedule": 60.0},
     # Each run is recorded for /status/ (auditui.ops.retention, from the task's signals).
     "purge-expired-events": {
         "task": "auditui.events.tasks.purge_expired_events",
@@ -53,3 +56,11 @@ app.conf.beat_schedule = {
 @worker_process_init.connect  # each prefork child, after the fork
 def _tune_gc(**_kwargs: object) -> None:
     tune_gc()
+
+
+@beat_init.connect
+def _first_pack_tick(sender: object = None, **_kwargs: object) -> None:
+    """The detection pack's stored replays are due at once on a fresh install (the demo of
+    ``make run``): beat's first interval tick would come only a minute after it starts. Claimed
+    per template, so a duplicate tick queues nothing twice."""
+    app.send_task("alerts.tasks.backtest_due_pack")

@@ -74,3 +74,19 @@ def test_it_backtests_a_template_and_a_file(backend_store, pod_created, tmp_path
 def test_it_refuses_a_backtest_without_its_interval(db):
     with pytest.raises(CommandError, match="--start and --end"):
         run("--backtest", "--start", "2026-12-01T10:00:00Z")
+
+
+def test_it_recomputes_the_pack_page_replays(db, ingest):
+    from django.utils import timezone
+
+    from alerts.models import PackBacktest
+
+    ingest([audit_event(username="mallory", code=403, time=timezone.now() - minutes(30 - i)) for i in range(5)])
+    out = run("--pack", "--template", "k8s.repeated-forbidden")
+    assert out.startswith("globalalerttemplate/k8s.repeated-forbidden: 1 alert events from ")
+    assert PackBacktest.objects.get().fires == [{"pairs": [["c1", "default"]], "count": 1}]
+    lines = [json.loads(line) for line in run("--pack", "--json").splitlines()]
+    assert len(lines) == 21 and {line["template"] for line in lines} >= {"k8s.pod-exec"}
+    assert PackBacktest.objects.filter(computed_at__isnull=False).count() == 21
+    with pytest.raises(CommandError, match="not a template of the detection pack"):
+        run("--pack", "--template", "policy.pod")

@@ -32,3 +32,19 @@ def test_it_shows_hostile_keys_and_descriptions_inert(client, admin, make_alert,
         api = client.get("/api/v1/alert-events")
     assert api.status_code == 200
     assert SCRIPT in api.json()["results"][0]["description"]  # JSON carries the text; escaping is the reader's
+
+
+def test_it_shows_a_hostile_pack_template_inert(client, admin):
+    from alerts.models import GlobalAlertTemplate
+
+    spec = dict(GlobalAlertTemplate.objects.get(name="k8s.pod-exec").spec)
+    GlobalAlertTemplate.objects.create(
+        name=f'k8s.x"{SCRIPT}', spec=spec,
+        annotations={"auditui.io/rationale": f"why {SCRIPT}", "auditui.io/mitre-attack": f'T1609"{SCRIPT}'})
+    client.force_login(admin)
+    response = client.get("/alerts/pack/")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert SCRIPT not in page
+    assert "k8s.x&quot;&lt;script&gt;alert(1)&lt;/script&gt;" in page  # name, in text and attributes
+    assert "why &lt;script&gt;alert(1)&lt;/script&gt;" in page

@@ -1,14 +1,17 @@
 """``/alerts/pack/``: the pack with rationale and what each template would have raised over the
-last 7 days of what the viewer may see, and installing one, several or all (three personas)."""
+last 7 days of what the viewer may see (read from the stored replays, never replayed while the
+page is served), and installing one, several or all (three personas)."""
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
-from alerts.models import GlobalAlert
+from alerts.models import GlobalAlert, GlobalAlertTemplate, PackBacktest
 from tests.conftest import PASSWORD
 from tests.factories import audit_event
 
@@ -24,6 +27,12 @@ def exec_into(namespace: str, name: str, minutes_ago: int) -> dict:
 def execs(ingest):
     """An exec into a pod of payments (the scoped user sees it) and one into kube-system."""
     ingest([exec_into("payments", "api-0", 90), exec_into("kube-system", "etcd-0", 60)])
+    compute()
+
+
+def compute() -> None:
+    """The stored replays, as the worker (or ``evaluate_alerts --pack``) computes them."""
+    call_command("evaluate_alerts", "--pack", stdout=io.StringIO())
 
 
 def would_fire(page: str, name: str) -> str:
@@ -73,3 +82,37 @@ def test_it_refuses_to_install_without_the_permission(client, scoped_user, outsi
         login(client, user)
         assert client.post("/alerts/pack/install", {"all": "1"}).status_code == 403
     assert not GlobalAlert.objects.exists()
+
+
+def test_it_answers_from_the_stored_replays_without_asking_the_store(client, admin, execs, settings):
+    from tests.services import closed_port
+
+    # Any count, histogram or replay would now fail: the page must not need the store at all.
+    settings.EVENT_STORE_URL = f"opensearch://127.0.0.1:{closed_port()}"
+    login(client, admin)
+    response = client.get("/alerts/pack/")
+    page = response.content.decode()
+    assert response.status_code == 200 and would_fire(page, "k8s.pod-exec") == "2"
+    computed = PackBacktest.objects.get(template__name="k8s.pod-exec").computed_at
+    assert timezone.localtime(computed).strftime("%Y-%m-%d %H:%M UTC") in page
+    assert "being computed" not in page
+
+
+def test_it_says_being_computed_and_queues_each_template_once(client, admin, django_capture_on_commit_callbacks):
+    login(client, admin)
+    with django_capture_on_commit_callbacks() as queued:
+        page = client.get("/alerts/pack/").content.decode()
+    assert would_fire(page, "k8s.pod-exec") == "being computed" and "21 templates being computed" in page
+    assert len(queued) == 21 and PackBacktest.objects.filter(queued_at__isnull=False).count() == 21
+    with django_capture_on_commit_callbacks() as again:
+        client.get("/alerts/pack/")
+    assert again == []  # claimed: not queued a second time while the first is on its way
+
+
+def test_it_does_not_show_the_figure_of_a_template_changed_since(client, admin, execs):
+    template = GlobalAlertTemplate.objects.get(name="k8s.pod-exec")
+    GlobalAlertTemplate.objects.filter(pk=template.pk).update(spec={**template.spec, "threshold": 5})
+    login(client, admin)
+    page = client.get("/alerts/pack/").content.decode()
+    assert would_fire(page, "k8s.pod-exec") == "being computed"
+    assert would_fire(page, "k8s.namespace-deleted") == "0"

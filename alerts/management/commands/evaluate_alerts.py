@@ -1,6 +1,7 @@
 """``manage.py evaluate_alerts [--now ISO]``: evaluate the rules due at that instant and print what
 fired. ``--backtest --start ISO --end ISO [--alert NAME|--template NAME|-f FILE] [--json]``:
-replay rules over history, storing and notifying nothing."""
+replay rules over history, storing and notifying nothing. ``--pack [--template NAME] [--json]``:
+recompute now, in this process, the detection pack's stored 7-day replays that its page shows."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from alerts.backtest import backtest
 from alerts.models import AlertEvent, GlobalAlert, GlobalAlertTemplate
+from alerts.pack import pack_templates
+from alerts.pack_backtests import pack_backtest_run
 from alerts.runs import alerts_evaluate_due
 from alerts.spec import Rule, clean_spec
 from auditui.events.store import get_store
@@ -33,6 +37,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--now", help="the instant to evaluate at (ISO 8601; default: now)")
         parser.add_argument("--backtest", action="store_true", help="replay rules over [--start, --end)")
+        parser.add_argument("--pack", action="store_true",
+                            help="recompute the detection pack page's stored 7-day replays now (or --template's)")
         parser.add_argument("--start", help="backtest: from (ISO 8601)")
         parser.add_argument("--end", help="backtest: to (ISO 8601)")
         which = parser.add_mutually_exclusive_group()
@@ -44,6 +50,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["backtest"]:
             self._backtest(options)
+            return
+        if options["pack"]:
+            self._pack(options)
             return
         now = parse_instant(options["now"], "--now") if options["now"] else None
         for result in alerts_evaluate_due(now=now):
@@ -73,6 +82,33 @@ class Command(BaseCommand):
         summary = {"alerts": len(rules), "events": total, "start": options["start"], "end": options["end"]}
         self.stdout.write(json.dumps(summary) if options["json"] else
                           f"{total} alert events would have fired from {len(rules)} rules")
+
+    def _pack(self, options: dict[str, Any]) -> None:
+        if options["alert"] or options["filename"]:
+            raise CommandError("--pack takes only --template")
+        templates = pack_templates()
+        if options["template"]:
+            templates = templates.filter(name=options["template"])
+            if not templates:
+                raise CommandError(f'"{options["template"]}" is not a template of the detection pack')
+        store, now, failed = get_store(), timezone.now(), 0
+        for template in templates:
+            computed = pack_backtest_run(template_id=template.pk, store=store, now=now)
+            if computed is None:
+                continue
+            failed += bool(computed.error)
+            if options["json"]:
+                self.stdout.write(json.dumps({
+                    "template": computed.template, "events": computed.fired, "error": computed.error,
+                    "start": computed.start.isoformat().replace("+00:00", "Z"),
+                    "end": computed.end.isoformat().replace("+00:00", "Z")}))
+            elif computed.error:
+                self.stderr.write(f"globalalerttemplate/{computed.template}: {computed.error}")
+            else:
+                self.stdout.write(f"globalalerttemplate/{computed.template}: {computed.fired} alert events "
+                                  f"from {computed.start:%Y-%m-%d %H:%M} to {computed.end:%Y-%m-%d %H:%M} UTC")
+        if failed:
+            raise CommandError(f"{failed} templates could not be replayed (their previous results are kept)")
 
     def _rules(self, options: dict[str, Any]) -> list[tuple[str, Rule]]:
         if options["filename"]:
