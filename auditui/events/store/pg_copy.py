@@ -24,7 +24,7 @@ takes its creation back with it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from django.db import transaction
 from django.db.models import Field
@@ -74,8 +74,9 @@ def _statements(connection, columns: Sequence[str]) -> tuple[str, str, str, list
     return create, copy, insert, ["int4", *(wire for _kind, wire, _cast in staged)]
 
 
-def insert(connection, columns: Sequence[str], rows: Sequence[tuple]) -> set[tuple[str, str, str]]:
-    """Store ``rows`` (values in the order of ``columns``, as the one-row INSERT takes them);
+def insert(connection, columns: Sequence[str], rows: Iterable[tuple]) -> set[tuple[str, str, str]]:
+    """Store ``rows`` (values in the order of ``columns``, as the one-row INSERT takes them; they
+    may still be arriving: each is copied as it comes);
     the identities (cluster, audit id, stage) of the rows really inserted. Raises what the
     database (or the driver) raises for a value it refuses: the batch is then stored by nothing,
     and the caller bisects it."""

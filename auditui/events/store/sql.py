@@ -43,8 +43,8 @@ from auditui.events.store.sql_write import (
     RECORD_FIELDS,
     PreparedRow,
     inserted_rows,
+    prepared_inserted,
     reason,
-    sqlite_prepared_inserted,
 )
 from auditui.events.store.sqlite_checkpoints import BackgroundCheckpoints
 
@@ -172,7 +172,7 @@ class SqlEventStore(EventStore):
             yield checkpoints.committed
 
     def write_prepared(self, prepared: Iterable[PreparedRow]) -> WriteResult:
-        """``write`` of rows built ahead (``prepare_row``; SQLite only). ``prepared`` may be rows
+        """``write`` of rows built ahead (``prepare_row``, SQLite or PostgreSQL). ``prepared`` may be rows
         still arriving (``ingest_ahead``): it is read once, inside the transaction, so that they
         are written while the rest are built. When the database refuses a row, the rest of them
         are read and the batch is written again in halves (``_insert``)."""
@@ -182,10 +182,10 @@ class SqlEventStore(EventStore):
         with transaction.atomic(using=connection.alias):
             try:
                 with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-                    inserted = sqlite_prepared_inserted(connection, cursor, arriving, taken)
+                    inserted = prepared_inserted(connection, cursor, arriving, taken)
             except RECORD_ERRORS:
                 taken.extend(arriving)
-                inserted, rejected = self._insert(taken, 0, insert=sqlite_prepared_inserted)
+                inserted, rejected = self._insert(taken, 0, insert=prepared_inserted)
             hourly.add(connection, (p.count_key for p in inserted))
             sql_summary.after_write([p.change for p in inserted if p.change is not None], all_new=True)
         return WriteResult(ingested=len(inserted), duplicates=len(taken) - len(inserted) - len(rejected),
