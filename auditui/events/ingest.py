@@ -102,8 +102,7 @@ class Ingestor:
         self._batch: list[AuditRecord] = []
         self._positions: list[str] = []
         self._written: set[str] = set()
-        self.writes = 0  # batches written so far
-        self._after_write_hook: Callable[[], None] | None = None  # ``feed_all``: the store's bulk writing
+        self._bulk_wrote: Callable[[], None] | None = None  # ``feed_all``: told after each write
 
     def __enter__(self) -> Ingestor:
         return self
@@ -130,14 +129,15 @@ class Ingestor:
 
     def feed_all(self, documents: Iterable[Decoded], *, ahead: bool = True,
                  read_position: Callable[[], int] | None = None, on_read: Callable[[int], None] | None = None) -> None:
-        """Feed every document; into SQLite, decoded and normalised by a reader process while
-        this one writes (``ingest_ahead``), unless ``ahead`` is false (standard input, which
-        multiprocessing closes in the child). ``read_position``/``on_read``: bytes read so far,
-        asked where the reading happens and told here (progress). Either way the store knows a
-        run of writes is coming (``EventStore.bulk_writing``: SQLite checkpoints on a thread)."""
+        """Feed every document; into the SQL store (SQLite or PostgreSQL), decoded and normalised
+        by a reader process while this one writes (``ingest_ahead``), unless ``ahead`` is false
+        (standard input, which multiprocessing closes in the child). ``read_position``/``on_read``:
+        bytes read so far, asked where the reading happens and told here (progress). Either way
+        the store knows a run of writes is coming (``EventStore.bulk_writing``: SQLite checkpoints
+        on a thread)."""
         self.flush()  # what was fed one by one goes first, in order
         with self.store.bulk_writing() as after_write:
-            self._after_write_hook = after_write
+            self._bulk_wrote = after_write
             try:
                 if ahead and ingest_ahead.can_read_ahead(self):
                     ingest_ahead.feed_ahead(self, documents, read_position, on_read)
@@ -146,7 +146,7 @@ class Ingestor:
                         self.feed(document)
                 self.flush()  # inside: the last write is checkpointed like the others
             finally:
-                self._after_write_hook = None
+                self._bulk_wrote = None
 
     def prepare(self, decoded: Decoded) -> AuditRecord | str | None:
         """The record, the reason it is rejected, or None when a drop rule discards it."""
@@ -181,7 +181,7 @@ class Ingestor:
         ``positions`` fills in step with ``rows`` (a row the store rejects is named by its index)."""
         self.flush()  # what was fed before goes first, in order
         self._account(self.store.write_prepared(rows), positions)  # type: ignore[attr-defined]
-        self._after_write()
+        self._report_progress()
 
     def add_drop_counts(self, counts: dict, errors: dict, last_errors: dict) -> None:
         """Drop-rule counts gathered elsewhere (the reader process), flushed with this batch."""
@@ -193,7 +193,7 @@ class Ingestor:
         if self._batch:
             self._account(self.store.write(self._batch), self._positions)
             self._batch, self._positions = [], []
-        self._after_write()
+        self._report_progress()
 
     def _account(self, result: WriteResult, positions: list[str]) -> None:
         self.report.ingested += result.ingested
@@ -201,11 +201,10 @@ class Ingestor:
         for index, reason in result.rejected:
             self.report.reject(positions[index], reason)
         self._written |= result.written
-        self.writes += 1
-        if self._after_write_hook is not None:
-            self._after_write_hook()
+        if self._bulk_wrote is not None:
+            self._bulk_wrote()
 
-    def _after_write(self) -> None:
+    def _report_progress(self) -> None:
         self.report.dropped += self.drop_filter.flush_counts()
         if self.on_batch is not None:
             self.on_batch(self.report)
