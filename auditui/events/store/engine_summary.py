@@ -41,7 +41,7 @@ from auditui.events.object_summary import (
 )
 from auditui.events.store import dsl, engine_document, object_days
 from auditui.events.store.base import EventQuery, from_micros, micros
-from auditui.events.store.bodies import HISTORY_SORT, SEARCH_SORT, TEMPLATE_PRIORITY, search_body
+from auditui.events.store.bodies import HISTORY_SORT, SEARCH_SORT, search_body
 from auditui.events.store.transport import SearchEngineError, Transport
 
 MAPPINGS: dict = {
@@ -66,11 +66,7 @@ def index_name(prefix: str) -> str:
 
 
 def template_body(prefix: str, *, replicas: int | None) -> dict:
-    settings: dict[str, Any] = {"number_of_shards": 1}
-    if replicas is not None:
-        settings["number_of_replicas"] = replicas
-    return {"index_patterns": [index_name(prefix)], "priority": TEMPLATE_PRIORITY,
-            "template": {"settings": settings, "mappings": MAPPINGS}}
+    return object_days.side_index_template(index_name(prefix), MAPPINGS, replicas=replicas)
 
 
 def change_lines(record: AuditRecord, seq: int, index: str) -> tuple[bytes, bytes]:

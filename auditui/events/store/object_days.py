@@ -62,13 +62,18 @@ def index_name(prefix: str) -> str:
 
 
 def template_body(prefix: str, *, replicas: int | None) -> dict:
+    return side_index_template(index_name(prefix), MAPPINGS, replicas=replicas)
+
+
+def side_index_template(index: str, mappings: dict, *, replicas: int | None) -> dict:
+    """The template of an index kept beside the events (this one, the summary's): one shard.
+    Its own template (the events' one matches ``<prefix>-*`` only), so that a bulk that creates
+    the index gets these mappings, never dynamic ones."""
     settings: dict[str, Any] = {"number_of_shards": 1}
     if replicas is not None:
         settings["number_of_replicas"] = replicas
-    # Its own template (the events' one matches ``<prefix>-*`` only): a bulk that creates the
-    # index gets these mappings, never dynamic ones.
-    return {"index_patterns": [index_name(prefix)], "priority": TEMPLATE_PRIORITY,
-            "template": {"settings": settings, "mappings": MAPPINGS}}
+    return {"index_patterns": [index], "priority": TEMPLATE_PRIORITY,
+            "template": {"settings": settings, "mappings": mappings}}
 
 
 def is_summary_id(doc_id: str | None) -> bool:
