@@ -9,6 +9,7 @@ them the pack is the ``k8s.`` name and their annotations: ``auditui.io/mitre-att
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -67,16 +68,31 @@ def would_fire(template: GlobalAlertTemplate, store: EventStore, *, scope: Viewe
     pack page reads the stored replay instead (``alerts.pack_backtests``), which answers the same."""
     if scope.is_empty:
         return 0
+    return visible_count(replay_fires(template, store, start=start, end=end), scope)
+
+
+def replay_fires(template: GlobalAlertTemplate, store: EventStore, *, start: datetime,
+                 end: datetime) -> list[dict]:
+    """The template's replay over ``[start, end)`` of every event: how many alert events fired
+    with each distinct set of (cluster, namespace) pairs (what ``PackBacktest.fires`` stores)."""
     rule = rule_of(template.spec)
     # One count first: most templates match nothing on most days, and a replay is one store
     # query per period (2,016 over a week of 5-minute periods).
-    if store.count(EventQuery(scope=scope, start=start, end=end, query=rule.query)) == 0:
-        return 0
-    fired = 0
+    if store.count(EventQuery(scope=ViewerScope.all(), start=start, end=end, query=rule.query)) == 0:
+        return []
+    counts: Counter[tuple[tuple[str, str], ...]] = Counter()
     for span_start, span_end in busy_spans(rule, store, start=start, end=end):
-        fired += sum(1 for f in backtest(template.name, rule, store, start=span_start, end=span_end)
-                     if visible_to(scope, f.pairs))
-    return fired
+        for fired in backtest(template.name, rule, store, start=span_start, end=span_end):
+            counts[tuple(sorted((cluster, namespace) for cluster, namespace in fired.pairs))] += 1
+    return [{"pairs": [list(pair) for pair in pairs], "count": n} for pairs, n in sorted(counts.items())]
+
+
+def visible_count(fires: list[dict], scope: ViewerScope) -> int:
+    """Alert events of a replay (``replay_fires``) the viewer may see: every pair of a fire must
+    be theirs, as for the alert events themselves."""
+    if scope.is_empty:
+        return 0
+    return sum(group["count"] for group in fires if visible_to(scope, group["pairs"]))
 
 
 def busy_spans(rule: Rule, store: EventStore, *, start: datetime,

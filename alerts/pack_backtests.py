@@ -1,11 +1,11 @@
 """The detection pack's 7-day replays, computed by a worker and stored (``PackBacktest``), so that
 the pack page reads them instead of replaying a week of events on every load.
 
-A template's replay runs over every event (``alerts.pack.busy_spans`` + ``alerts.backtest``) and
-keeps, per distinct set of (cluster, namespace) pairs, how many alert events fired with it. A
-viewer's figure is the sum over the sets whose every pair they may see (``visible_to``): exactly
-what ``alerts.pack.would_fire`` answers for them, and no viewer learns of a fire on pairs they may
-not see.
+A template's replay runs over every event (``alerts.pack.replay_fires``) and keeps, per distinct
+set of (cluster, namespace) pairs, how many alert events fired with it. A viewer's figure is the
+sum over the sets whose every pair they may see (``alerts.pack.visible_count``): what
+``alerts.pack.would_fire`` answers for them, and no viewer learns of a fire on pairs they may not
+see.
 
 Schedules are data, claimed atomically: ``queued_at`` is set with a conditional UPDATE by whoever
 queues a computation (the beat tick, or the page for a template with no current result), so one
@@ -19,7 +19,6 @@ import functools
 import hashlib
 import json
 import logging
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,14 +26,11 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import Q
 
-from alerts.backtest import backtest
 from alerts.models import GlobalAlertTemplate, PackBacktest
-from alerts.pack import PREFIX, PackEntry, busy_spans, pack_templates
-from alerts.selectors import visible_to
-from alerts.spec import rule_of
+from alerts.pack import PREFIX, PackEntry, pack_templates, replay_fires, visible_count
 from auditui.access.scope import ViewerScope
 from auditui.events.query import QueryError
-from auditui.events.store import EventQuery, EventStore, StoreError, StoreUnavailable
+from auditui.events.store import EventStore, StoreError, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -54,27 +50,6 @@ def spec_digest(spec: dict) -> str:
 def is_current(row: PackBacktest | None, template: GlobalAlertTemplate) -> bool:
     """Whether ``row`` is a result of the template as it is now."""
     return bool(row and row.computed_at and row.spec_digest == spec_digest(template.spec))
-
-
-def visible_count(fires: list[dict], scope: ViewerScope) -> int:
-    """Alert events of a stored replay the viewer may see: every pair of a fire must be theirs."""
-    if scope.is_empty:
-        return 0
-    return sum(group["count"] for group in fires if visible_to(scope, group["pairs"]))
-
-
-def replay_fires(template: GlobalAlertTemplate, store: EventStore, *, start: datetime,
-                 end: datetime) -> list[dict]:
-    """The template's replay over ``[start, end)`` of every event: alert events per pairs set."""
-    rule = rule_of(template.spec)
-    # One count first: most templates match nothing on most days (alerts.pack.would_fire's way).
-    if store.count(EventQuery(scope=ViewerScope.all(), start=start, end=end, query=rule.query)) == 0:
-        return []
-    counts: Counter[tuple[tuple[str, str], ...]] = Counter()
-    for span_start, span_end in busy_spans(rule, store, start=start, end=end):
-        for fired in backtest(template.name, rule, store, start=span_start, end=span_end):
-            counts[tuple(sorted((cluster, namespace) for cluster, namespace in fired.pairs))] += 1
-    return [{"pairs": [list(pair) for pair in pairs], "count": n} for pairs, n in sorted(counts.items())]
 
 
 def _rows() -> dict[int, PackBacktest]:
