@@ -35,8 +35,8 @@ def main() -> None:
     from django.test import Client
     from django.utils import timezone
 
-    from alerts.pack import pack_templates, would_fire
-    from alerts.pack_backtests import PACK_DAYS, pack_backtest_run, visible_count
+    from alerts.pack import pack_templates, visible_count, would_fire
+    from alerts.pack_backtests import PACK_DAYS, pack_backtest_run
     from auditui.access.models import Scope
     from auditui.access.scope import ViewerScope, scope_for
     from auditui.events.models import AuditEvent

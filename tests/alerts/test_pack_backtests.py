@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from alerts.models import GlobalAlertTemplate, PackBacktest
-from alerts.pack import pack_templates, would_fire
+from alerts.pack import pack_templates, visible_count, would_fire
 from alerts.pack_backtests import (
     CLAIM_TIMEOUT,
     REFRESH,
@@ -18,7 +18,6 @@ from alerts.pack_backtests import (
     pack_backtest_run,
     pack_backtests_claim,
     pack_entries,
-    visible_count,
 )
 from auditui.access.scope import ViewerScope, scope_for
 from tests.factories import audit_event
